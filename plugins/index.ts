@@ -1,0 +1,8 @@
+/**
+ * Built-in plugins, imported statically so `bun build --compile` embeds
+ * them. Add a domain by adding its folder here; third-party plugins need no
+ * entry (they are loaded from `plugins_dir` at start).
+ */
+import type { LwsPlugin } from '../src/plugins/types.ts'
+
+export const builtinPlugins: LwsPlugin[] = []

@@ -1,0 +1,74 @@
+/**
+ * Builds the LWS application: core middleware first (errors, request log,
+ * body limit, CORS, auth, docs), then the core routes and every plugin under
+ * /api/v1. Knows no domain: plugins bring all Proxmox routes.
+ */
+import { Elysia, t } from 'elysia'
+import type { AssetSource } from './assets/types.ts'
+import type { LwsConfig } from './config/load.ts'
+import * as errors from './errors/catalogue.ts'
+import type { ZoneRegistry } from './hosts/registry.ts'
+import { apiKeyAuth } from './http/auth.ts'
+import { bodyLimit } from './http/body-limit.ts'
+import { corsPolicy } from './http/cors.ts'
+import { docs, DOCS_PATH } from './http/docs.ts'
+import { errorHandler } from './http/errors.ts'
+import { requestLog } from './http/request-log.ts'
+import * as schemas from './http/schemas.ts'
+import { staticAssets } from './http/static-assets.ts'
+import type { Logger } from './log.ts'
+import { orderPlugins } from './plugins/loader.ts'
+import type { LoadedPlugin, PluginContext, PluginFailure } from './plugins/types.ts'
+import * as ids from './proxmox/ids.ts'
+import { confRoutes } from './routes/conf.ts'
+import { health } from './routes/health.ts'
+import { VERSION } from './version.ts'
+
+export const API_PREFIX = '/api/v1'
+
+export interface AppDeps {
+  config: LwsConfig
+  zones: ZoneRegistry
+  log: Logger
+  plugins: LoadedPlugin[]
+  assets: { swagger: AssetSource; ui: AssetSource }
+}
+
+export interface BuiltApp {
+  app: Elysia<any, any, any, any, any, any, any>
+  mounted: LoadedPlugin[]
+  failures: PluginFailure[]
+}
+
+export async function createApp(deps: AppDeps): Promise<BuiltApp> {
+  const { config, zones, log } = deps
+  const ctx: PluginContext = { Elysia, t, config, zones, log, errors, schemas, ids }
+
+  const { ordered, failures } = orderPlugins(deps.plugins)
+  const api = new Elysia({ name: 'lws-api', prefix: API_PREFIX }).use(health).use(confRoutes(config))
+  const mounted: LoadedPlugin[] = []
+  for (const lp of ordered) {
+    try {
+      api.use(await lp.plugin.setup(ctx))
+      mounted.push(lp)
+    } catch (err) {
+      failures.push({ path: lp.source, reason: `setup failed: ${(err as Error).message ?? String(err)}` })
+    }
+  }
+  for (const f of failures) log.error('plugin skipped', { path: f.path, reason: f.reason })
+
+  const tags = [
+    { name: 'core', description: 'Health and configuration' },
+    ...mounted.map((lp) => ({ name: lp.plugin.name, description: lp.plugin.description })),
+  ]
+  const app = new Elysia({ name: 'lws' })
+    .use(errorHandler(log))
+    .use(requestLog(log))
+    .use(bodyLimit(config.maxBodyBytes))
+    .use(corsPolicy(config.allowedOrigins))
+    .use(apiKeyAuth({ apiKey: config.apiKey, prefix: API_PREFIX, publicPaths: [`${API_PREFIX}/health`, `${DOCS_PATH}/`] }))
+    .use(docs({ version: VERSION, swagger: deps.assets.swagger, tags }))
+    .use(api)
+    .use(staticAssets('lws-ui', '/ui', deps.assets.ui, '/'))
+  return { app, mounted, failures: [...failures] }
+}

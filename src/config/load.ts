@@ -1,0 +1,139 @@
+/**
+ * Reads `lws.config.yaml`, validates it and resolves defaults into the shape
+ * the rest of LWS uses. Relative paths (key files, plugins_dir) are resolved
+ * against the config file's folder, so the server can be started from anywhere.
+ */
+import { readFileSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { parse as parseYaml, YAMLParseError } from 'yaml'
+import type { InstanceSize, RawConfig } from './schema.ts'
+import { validateRaw } from './validate.ts'
+
+export interface Zone {
+  region: string
+  az: string
+  host: string
+  user: string
+  port: number
+  password?: string
+  keyFile?: string
+  fingerprint?: string
+  local: boolean
+  node?: string
+}
+
+export interface LwsConfig {
+  /** The file it came from (absolute), or '(inline)'. */
+  source: string
+  raw: RawConfig
+  apiKey: string
+  /** True when no key was configured and one was generated for this run. */
+  apiKeyGenerated: boolean
+  host: string
+  port: number
+  allowedOrigins: string[]
+  commandTimeoutMs: number
+  maxBodyBytes: number
+  zones: Zone[]
+  defaultRegion: string
+  defaultAz: string
+  instanceSizes: Record<string, InstanceSize>
+  startVmid: number
+  defaultStorage: string
+  defaultNetwork: string
+  pluginsDir: string
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config ${source}:\n  ${problems.join('\n  ')}`)
+  }
+}
+
+export function parseConfigText(text: string, source: string): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: true })
+  } catch (err) {
+    const msg = err instanceof YAMLParseError ? err.message.split('\n')[0] : String(err)
+    throw new ConfigError(source, [`(yaml): ${msg}`])
+  }
+}
+
+export function generateApiKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32))
+  return Buffer.from(bytes).toString('base64url')
+}
+
+export interface ResolveOptions {
+  env?: Record<string, string | undefined>
+}
+
+/** Validates and resolves; throws ConfigError with every problem. */
+export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions = {}): LwsConfig {
+  const baseDir = source === '(inline)' ? process.cwd() : dirname(source)
+  const problems = validateRaw(raw, baseDir)
+  if (problems.length) throw new ConfigError(source, problems)
+  const cfg = raw as RawConfig
+  const env = opts.env ?? process.env
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p))
+
+  const zones: Zone[] = []
+  for (const [region, r] of Object.entries(cfg.regions)) {
+    for (const [az, z] of Object.entries(r.availability_zones)) {
+      zones.push({
+        region,
+        az,
+        host: z.host,
+        user: z.user ?? 'root',
+        port: z.ssh_port ?? 22,
+        password: z.ssh_password || undefined,
+        keyFile: z.ssh_key_file ? abs(z.ssh_key_file) : undefined,
+        fingerprint: z.ssh_host_fingerprint,
+        local: cfg.use_local_only === true || z.local === true,
+        node: z.node,
+      })
+    }
+  }
+  const defaultRegion = cfg.default_region ?? zones[0]!.region
+  const defaultAz = cfg.default_az ?? zones.find((z) => z.region === defaultRegion)!.az
+
+  const configuredKey = env.LWS_API_KEY || (typeof cfg.api_key === 'string' ? cfg.api_key : '')
+  return {
+    source,
+    raw: cfg,
+    apiKey: configuredKey || generateApiKey(),
+    apiKeyGenerated: !configuredKey,
+    host: cfg.api?.host ?? '0.0.0.0',
+    port: cfg.api?.port ?? 8080,
+    allowedOrigins: cfg.api?.allowed_origins ?? [],
+    commandTimeoutMs: Math.round((cfg.api?.command_timeout ?? 60) * 1000),
+    maxBodyBytes: cfg.api?.max_body_bytes ?? 1024 * 1024,
+    zones,
+    defaultRegion,
+    defaultAz,
+    instanceSizes: cfg.instance_sizes ?? {},
+    startVmid: cfg.start_vmid ?? 10000,
+    defaultStorage: cfg.default_storage ?? 'local-lvm',
+    defaultNetwork: cfg.default_network ?? 'vmbr0',
+    pluginsDir: abs(cfg.plugins_dir ?? './plugins.d'),
+  }
+}
+
+export function loadConfigFile(path: string, opts: ResolveOptions = {}): LwsConfig {
+  const source = resolve(path)
+  let text: string
+  try {
+    text = readFileSync(source, 'utf8')
+  } catch (err) {
+    throw new ConfigError(source, [`(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`])
+  }
+  return resolveConfig(parseConfigText(text, source), source, opts)
+}
+
+/** `--config FILE`, then `LWS_CONFIG`, then `./lws.config.yaml`. */
+export function configPathFrom(flag: string | undefined, env: Record<string, string | undefined> = process.env): string {
+  return flag ?? env.LWS_CONFIG ?? 'lws.config.yaml'
+}

@@ -1,0 +1,70 @@
+/**
+ * Runs argv on this machine with Bun.spawn: no shell is involved, so no
+ * quoting is needed and none is done.
+ */
+import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
+import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
+
+export class LocalExecutor implements Executor {
+  constructor(
+    readonly label: string,
+    private readonly defaultTimeoutMs = 60_000,
+  ) {}
+
+  private spawn(argv: readonly string[], stdin?: string | Uint8Array) {
+    try {
+      return Bun.spawn([...argv], {
+        stdin: stdin === undefined ? 'ignore' : 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+      })
+    } catch (err) {
+      // ENOENT of the program itself: the tool is not installed on this host.
+      throw new HostUnreachableError(this.label, `cannot start ${argv[0]}: ${(err as Error).message}`)
+    }
+  }
+
+  async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
+    const started = performance.now()
+    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs
+    const proc = this.spawn(argv, opts.stdin)
+    if (opts.stdin !== undefined && proc.stdin) {
+      proc.stdin.write(opts.stdin)
+      await proc.stdin.end()
+    }
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      proc.kill('SIGKILL')
+    }, timeoutMs)
+    const onAbort = () => proc.kill('SIGKILL')
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      const [stdout, stderr, exitCode] = await Promise.all([
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+        proc.exited,
+      ])
+      if (timedOut) throw new HostTimeoutError(this.label, timeoutMs)
+      return { stdout, stderr, exitCode, durationMs: performance.now() - started }
+    } finally {
+      clearTimeout(timer)
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async stream(argv: readonly string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): Promise<StreamHandle> {
+    const proc = this.spawn(argv, opts.stdin)
+    if (opts.stdin !== undefined && proc.stdin) {
+      proc.stdin.write(opts.stdin)
+      await proc.stdin.end()
+    }
+    const kill = () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL')
+    }
+    opts.signal?.addEventListener('abort', kill, { once: true })
+    return { stdout: proc.stdout, stderr: proc.stderr, exited: proc.exited, kill }
+  }
+
+  async close(): Promise<void> {}
+}

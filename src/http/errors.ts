@@ -1,0 +1,67 @@
+/**
+ * Turns anything thrown during a request into the seed's error shape with
+ * the right status. Registered before all routes so it covers every plugin.
+ * Never sends a stack trace; unexpected errors are logged with theirs.
+ */
+import { Elysia } from 'elysia'
+import { BadRequestError, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
+import type { Logger } from '../log.ts'
+
+interface ValidationLike {
+  type?: string
+  all?: Array<{ path?: string; message?: string; summary?: string; schema?: { title?: string } }>
+  valueError?: { path?: string; message?: string }
+}
+
+/** `body.memory: Expected integer` — always names the field. */
+export function describeValidation(err: ValidationLike): string {
+  const where = err.type ?? 'request'
+  const items = (() => {
+    try {
+      return err.all ?? []
+    } catch {
+      return []
+    }
+  })()
+  const lines = items.slice(0, 5).map((e) => {
+    const field = (e.path ?? '').replace(/^\//, '').replaceAll('/', '.')
+    return `${where}${field ? '.' + field : ''}: ${e.summary ?? e.message ?? 'invalid'}`
+  })
+  return [...new Set(lines)].join('; ') || `${where}: invalid`
+}
+
+function json(status: number, err: LwsError): Response {
+  return new Response(JSON.stringify(err.toBody()), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  })
+}
+
+export function errorHandler(log: Logger) {
+  return new Elysia({ name: 'lws-errors' }).onError({ as: 'global' }, ({ code, error, request }) => {
+    if (error instanceof LwsError) return json(error.status, error)
+    switch (code) {
+      case 'VALIDATION':
+        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike)))
+      case 'PARSE':
+        return json(400, new BadRequestError('malformed request body (expected JSON)'))
+      case 'NOT_FOUND':
+        return json(404, new NotFoundError(`no route ${request.method} ${new URL(request.url).pathname}`))
+      case 'INVALID_COOKIE_SIGNATURE':
+      case 'INVALID_FILE_TYPE':
+        return json(400, new BadRequestError(String((error as Error).message)))
+    }
+    // Elysia's own status() errors (e.g. thrown `status(418)`) carry a code number.
+    const status = (error as { status?: number }).status
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return json(status, new LwsError(status, 'Error', String((error as Error).message ?? 'error')))
+    }
+    log.error('unhandled error', {
+      method: request.method,
+      path: new URL(request.url).pathname,
+      error: String((error as Error)?.message ?? error),
+      stack: (error as Error)?.stack,
+    })
+    return json(500, new InternalError())
+  })
+}

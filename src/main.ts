@@ -1,0 +1,119 @@
+#!/usr/bin/env bun
+/**
+ * The `lws` command: serve, config validate, plugins list, keygen, --version.
+ */
+import { parseArgs } from 'node:util'
+import { builtinPlugins } from '../plugins/index.ts'
+import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
+import { ConfigError, configPathFrom, generateApiKey, loadConfigFile } from './config/load.ts'
+import { buildServer } from './server.ts'
+import { VERSION } from './version.ts'
+
+const HELP = `lws ${VERSION} — AWS-style REST API for Proxmox VE
+
+Usage:
+  lws serve [--config FILE] [--host ADDR] [--port N]   run the API server (default command)
+  lws config validate [--config FILE]                 check a config file; exit 1 on problems
+  lws plugins list [--config FILE]                    list built-in and third-party plugins
+  lws keygen                                          print a new random API key
+  lws --version | --help
+
+The config is taken from --config, else $LWS_CONFIG, else ./lws.config.yaml.
+$LWS_API_KEY overrides api_key.`
+
+function loadOrExit(path: string) {
+  try {
+    return loadConfigFile(path)
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`config ${err.source} is invalid:`)
+      for (const p of err.problems) console.error(`  ${p}`)
+      process.exit(1)
+    }
+    throw err
+  }
+}
+
+async function serve(flags: { config?: string; host?: string; port?: string }) {
+  const config = loadOrExit(configPathFrom(flags.config))
+  if (flags.host) config.host = flags.host
+  if (flags.port) config.port = Number(flags.port)
+  const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets } })
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    maxRequestBodySize: config.maxBodyBytes,
+    fetch: parts.app.fetch,
+  })
+  parts.log.info('listening', {
+    url: `http://${config.host}:${server.port}`,
+    config: config.source,
+    zones: parts.zones.list().map((z) => z.label),
+    plugins: parts.mounted.map((p) => `${p.plugin.name}@${p.plugin.version}`),
+  })
+  if (config.apiKeyGenerated) {
+    // Printed once, on stderr, and never logged: there is no other way to learn it.
+    console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n\nSet api_key in ${config.source} (or LWS_API_KEY) to keep a stable key.`)
+  }
+  const stop = async () => {
+    server.stop()
+    await parts.zones.closeAll()
+    process.exit(0)
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+async function pluginsList(flags: { config?: string }) {
+  const config = loadOrExit(configPathFrom(flags.config))
+  const parts = await buildServer({
+    config,
+    builtins: builtinPlugins,
+    assets: { swagger: swaggerAssets, ui: uiAssets },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  })
+  for (const lp of parts.mounted) console.log(`${lp.plugin.name}\t${lp.plugin.version}\t${lp.source}`)
+  for (const f of parts.failures) console.log(`(skipped)\t-\t${f.path}: ${f.reason}`)
+  await parts.zones.closeAll()
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.version) return console.log(VERSION)
+  if (values.help) return console.log(HELP)
+  const [cmd = 'serve', sub] = positionals
+  switch (`${cmd}${sub ? ' ' + sub : ''}`) {
+    case 'serve':
+      return serve(values)
+    case 'config validate': {
+      const config = loadOrExit(configPathFrom(values.config))
+      console.log(`config ${config.source} is valid (${config.zones.length} availability zone(s))`)
+      return
+    }
+    case 'plugins list':
+      return pluginsList(values)
+    case 'keygen':
+      return console.log(generateApiKey())
+    case 'help':
+      return console.log(HELP)
+    default:
+      console.error(`unknown command: ${positionals.join(' ')}\n\n${HELP}`)
+      process.exit(2)
+  }
+}
+
+main(Bun.argv.slice(2)).catch((err) => {
+  console.error(`lws: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(2)
+})

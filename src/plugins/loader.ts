@@ -1,0 +1,97 @@
+/**
+ * Finds, checks and orders plugins. Built-in plugins come from a static
+ * import list (so the compiled binary embeds them); third-party plugins are
+ * imported at start from `plugins_dir`. A broken plugin is reported with its
+ * path and skipped; it never stops the server.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { LoadedPlugin, LwsPlugin, PluginFailure } from './types.ts'
+
+const NAME = /^[a-z][a-z0-9-]{0,39}$/
+const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
+const ENTRY_FILES = ['index.ts', 'index.js', 'index.mjs']
+
+export function checkPluginShape(value: unknown): string | null {
+  if (!value || typeof value !== 'object') return 'default export is not a plugin object (use definePlugin({...}))'
+  const p = value as Partial<LwsPlugin>
+  if (typeof p.name !== 'string' || !NAME.test(p.name)) return `invalid name ${JSON.stringify(p.name)} (lowercase letters, digits, -)`
+  if (typeof p.version !== 'string' || !SEMVER.test(p.version)) return `invalid version ${JSON.stringify(p.version)} (semver)`
+  if (typeof p.setup !== 'function') return 'missing setup(ctx) function'
+  if (p.dependencies !== undefined && !(Array.isArray(p.dependencies) && p.dependencies.every((d) => typeof d === 'string'))) {
+    return 'dependencies must be a list of plugin names'
+  }
+  return null
+}
+
+function entryOf(dir: string, name: string): string | null {
+  const full = join(dir, name)
+  const st = statSync(full)
+  if (st.isDirectory()) {
+    const file = ENTRY_FILES.find((f) => existsSync(join(full, f)))
+    return file ? join(full, file) : null
+  }
+  return /\.(ts|js|mjs)$/.test(name) ? full : null
+}
+
+export async function loadExternalPlugins(dir: string): Promise<{ loaded: LoadedPlugin[]; failures: PluginFailure[] }> {
+  const loaded: LoadedPlugin[] = []
+  const failures: PluginFailure[] = []
+  if (!existsSync(dir)) return { loaded, failures }
+  for (const name of readdirSync(dir).sort()) {
+    if (name.startsWith('.')) continue
+    const path = entryOf(dir, name)
+    if (!path) continue
+    try {
+      const mod = await import(path)
+      const plugin = mod.default ?? mod.plugin
+      const problem = checkPluginShape(plugin)
+      if (problem) failures.push({ path, reason: problem })
+      else loaded.push({ plugin, source: path })
+    } catch (err) {
+      failures.push({ path, reason: `import failed: ${(err as Error).message?.split('\n')[0] ?? String(err)}` })
+    }
+  }
+  return { loaded, failures }
+}
+
+/** Drops duplicates and plugins with missing dependencies; returns dependency order. */
+export function orderPlugins(all: LoadedPlugin[]): { ordered: LoadedPlugin[]; failures: PluginFailure[] } {
+  const failures: PluginFailure[] = []
+  const byName = new Map<string, LoadedPlugin>()
+  for (const lp of all) {
+    if (byName.has(lp.plugin.name)) {
+      failures.push({ path: lp.source, reason: `plugin name '${lp.plugin.name}' already used by ${byName.get(lp.plugin.name)!.source}` })
+    } else byName.set(lp.plugin.name, lp)
+  }
+  // Drop plugins whose dependencies are missing, repeatedly (a drop can orphan others).
+  let changed = true
+  while (changed) {
+    changed = false
+    for (const [name, lp] of byName) {
+      const missing = (lp.plugin.dependencies ?? []).filter((d) => !byName.has(d))
+      if (missing.length) {
+        failures.push({ path: lp.source, reason: `missing dependencies: ${missing.join(', ')}` })
+        byName.delete(name)
+        changed = true
+      }
+    }
+  }
+  const ordered: LoadedPlugin[] = []
+  const state = new Map<string, 'visiting' | 'done'>()
+  const visit = (lp: LoadedPlugin, trail: string[]): boolean => {
+    const name = lp.plugin.name
+    if (state.get(name) === 'done') return true
+    if (state.get(name) === 'visiting') {
+      failures.push({ path: lp.source, reason: `dependency cycle: ${[...trail, name].join(' -> ')}` })
+      return false
+    }
+    state.set(name, 'visiting')
+    const ok = (lp.plugin.dependencies ?? []).every((d) => visit(byName.get(d)!, [...trail, name]))
+    state.set(name, 'done')
+    if (ok) ordered.push(lp)
+    return ok
+  }
+  for (const lp of byName.values()) visit(lp, [])
+  return { ordered, failures }
+}

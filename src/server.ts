@@ -1,0 +1,37 @@
+/**
+ * Everything `lws serve` needs, reusable by tests and the Deno entry:
+ * load config, zones, plugins, and build the app.
+ */
+import type { AssetSource } from './assets/types.ts'
+import { createApp, type BuiltApp } from './app.ts'
+import type { LwsConfig } from './config/load.ts'
+import { ZoneRegistry, type ExecutorFactory } from './hosts/registry.ts'
+import { createLogger, type Logger } from './log.ts'
+import { loadExternalPlugins } from './plugins/loader.ts'
+import type { LoadedPlugin, LwsPlugin } from './plugins/types.ts'
+
+export interface ServerParts extends BuiltApp {
+  config: LwsConfig
+  zones: ZoneRegistry
+  log: Logger
+}
+
+export async function buildServer(opts: {
+  config: LwsConfig
+  builtins: LwsPlugin[]
+  assets: { swagger: AssetSource; ui: AssetSource }
+  log?: Logger
+  executorFactory?: ExecutorFactory
+}): Promise<ServerParts> {
+  const log = opts.log ?? createLogger()
+  const zones = new ZoneRegistry(opts.config, log, opts.executorFactory)
+  const external = await loadExternalPlugins(opts.config.pluginsDir)
+  const plugins: LoadedPlugin[] = [
+    ...opts.builtins.map((plugin) => ({ plugin, source: 'builtin' })),
+    ...external.loaded,
+  ]
+  const built = await createApp({ config: opts.config, zones, log, plugins, assets: opts.assets })
+  for (const f of external.failures) log.error('plugin skipped', { path: f.path, reason: f.reason })
+  built.failures.unshift(...external.failures)
+  return { ...built, config: opts.config, zones, log }
+}
