@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
 import { ConfigError, configPathFrom, generateApiKey, loadConfigFile } from './config/load.ts'
+import { withChunkedBodyLimit } from './http/body-limit.ts'
 import { buildServer } from './server.ts'
 import { VERSION } from './version.ts'
 
@@ -42,8 +43,9 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    maxRequestBodySize: config.maxBodyBytes,
-    fetch: parts.app.fetch,
+    // Backstop only: bodyLimit answers 413 in the API's JSON shape first.
+    maxRequestBodySize: config.maxBodyBytes * 2,
+    fetch: withChunkedBodyLimit(parts.app.fetch, config.maxBodyBytes),
   })
   parts.log.info('listening', {
     url: `http://${config.host}:${server.port}`,

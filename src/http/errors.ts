@@ -40,6 +40,9 @@ function json(status: number, err: LwsError): Response {
 export function errorHandler(log: Logger) {
   return new Elysia({ name: 'lws-errors' }).onError({ as: 'global' }, ({ code, error, request }) => {
     if (error instanceof LwsError) return json(error.status, error)
+    // Elysia wraps whatever a parser throws (e.g. our 413) in a ParseError.
+    const cause = (error as { cause?: unknown }).cause
+    if (cause instanceof LwsError) return json(cause.status, cause)
     switch (code) {
       case 'VALIDATION':
         return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike)))
