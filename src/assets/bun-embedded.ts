@@ -17,4 +17,4 @@ function source(files: Record<string, string>): AssetSource {
 }
 
 export const swaggerAssets = source({ 'swagger-ui-bundle.js': swaggerBundle, 'swagger-ui.css': swaggerCss })
-export const uiAssets = source({ 'index.html': uiIndex, 'app.js': uiApp, 'style.css': uiStyle })
+export const uiAssets = source({ 'index.html': uiIndex as unknown as string, 'app.js': uiApp, 'style.css': uiStyle })

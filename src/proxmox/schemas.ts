@@ -47,7 +47,7 @@ export const ContainerStatus = Type.Object(
     pressurememoryfull: OptNum(),
     pressurememorysome: OptNum(),
   },
-  { $id: 'ProxmoxContainerStatus' },
+  { title: 'ProxmoxContainerStatus' },
 )
 export type ContainerStatus = Static<typeof ContainerStatus>
 
@@ -82,7 +82,7 @@ export const NodeStatus = Type.Object(
     ),
     'boot-info': Type.Optional(Type.Object({ mode: Type.String(), secureboot: OptNum() })),
   },
-  { $id: 'ProxmoxNodeStatus' },
+  { title: 'ProxmoxNodeStatus' },
 )
 export type NodeStatus = Static<typeof NodeStatus>
 
@@ -100,7 +100,7 @@ export const Storage = Type.Object(
     avail: Num('bytes'),
     used_fraction: OptNum(),
   },
-  { $id: 'ProxmoxStorage' },
+  { title: 'ProxmoxStorage' },
 )
 export type Storage = Static<typeof Storage>
 
@@ -126,7 +126,7 @@ export const Snapshot = Type.Object(
     current: Type.Boolean({ description: 'the container state derives from this snapshot' }),
     snapstate: OptStr('prepare | delete while unfinished'),
   },
-  { $id: 'ProxmoxSnapshot' },
+  { title: 'ProxmoxSnapshot' },
 )
 export type Snapshot = Static<typeof Snapshot>
 
@@ -135,12 +135,12 @@ export const Template = Type.Object(
   {
     volid: Type.String({ description: 'e.g. local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst' }),
     storage: Type.String(),
-    name: Type.String({ description: 'file name after vztmpl/' }),
+    name: Type.String({ description: 'file name after vztmpl/ (or iso/, backup/, ...)' }),
     size: Num('bytes'),
     format: OptStr(),
     ctime: OptNum('Unix epoch'),
   },
-  { $id: 'ProxmoxTemplate' },
+  { title: 'ProxmoxTemplate' },
 )
 export type Template = Static<typeof Template>
 
@@ -151,7 +151,7 @@ export const AvailableTemplate = Type.Object(
     template: Type.String({ description: 'name to pass to pveam download' }),
     arch: OptStr('pve-manager ≥ 9.2.7'),
   },
-  { $id: 'ProxmoxAvailableTemplate' },
+  { title: 'ProxmoxAvailableTemplate' },
 )
 export type AvailableTemplate = Static<typeof AvailableTemplate>
 
@@ -166,7 +166,7 @@ export const PveVersion = Type.Object(
     repoid: Type.String(),
     kernel: Type.String({ description: 'running kernel (uname -r)' }),
   },
-  { $id: 'ProxmoxPveVersion' },
+  { title: 'ProxmoxPveVersion' },
 )
 export type PveVersion = Static<typeof PveVersion>
 
@@ -238,7 +238,7 @@ export const ContainerConfig = Type.Object(
     raw: Type.Record(Type.String(), Type.String(), { description: 'every key as printed (description decoded)' }),
     lxc: Type.Array(Type.Tuple([Type.String(), Type.String()]), { description: 'raw lxc.* entries in order' }),
   },
-  { $id: 'ProxmoxContainerConfig' },
+  { title: 'ProxmoxContainerConfig' },
 )
 export type ContainerConfig = Static<typeof ContainerConfig>
 

@@ -1,0 +1,527 @@
+/**
+ * ProxmoxClient against a fake Executor: argv shapes, validation before any
+ * command runs, error mapping (404/409/400/500), exit-0 task failures.
+ */
+import { describe, expect, test } from 'bun:test'
+import { BadRequestError, CommandError, ConflictError, LwsError, NotFoundError } from '../errors/catalogue.ts'
+import { ProxmoxClient } from './client.ts'
+import { CONFIG_MISSING, FakeExecutor } from './fake-executor.ts'
+
+const client = (fake: FakeExecutor, node = 'pve1') => new ProxmoxClient(fake, { az: 'eu-south-1/az1', node })
+const discovering = (fake: FakeExecutor) => new ProxmoxClient(fake, { az: 'eu-south-1/az1' })
+
+async function rejects(p: Promise<unknown>): Promise<LwsError> {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof LwsError) return e
+    throw e
+  }
+  throw new Error('expected a rejection')
+}
+
+const CONFIG_100 = `arch: amd64
+cores: 2
+hostname: web01
+memory: 1024
+net0: name=eth0,bridge=vmbr0,hwaddr=BC:24:11:5E:7A:01,ip=dhcp,type=veth
+ostype: debian
+rootfs: local-lvm:vm-100-disk-0,size=8G
+swap: 512
+unprivileged: 1
+`
+const configWithSize = (size: string) => CONFIG_100.replace('size=8G', `size=${size}`)
+
+describe('node()', () => {
+  test('configured node: no discovery', async () => {
+    const fake = new FakeExecutor()
+    expect(await client(fake).node()).toBe('pve1')
+    expect(fake.calls).toHaveLength(0)
+  })
+
+  test('discovered once from /cluster/status (type node, local 1) and cached', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/cluster/status'], {
+      stdout:
+        '[{"id":"cluster","name":"prod","nodes":2,"quorate":1,"type":"cluster","version":3},{"id":"node/pve1","ip":"10.0.0.1","level":"","local":0,"name":"pve1","nodeid":1,"online":1,"type":"node"},{"id":"node/pve2","ip":"10.0.0.2","level":"","local":"1","name":"pve2","nodeid":2,"online":1,"type":"node"}]\n',
+    })
+    const c = discovering(fake)
+    const [a, b] = await Promise.all([c.node(), c.node()])
+    expect([a, b, await c.node()]).toEqual(['pve2', 'pve2', 'pve2'])
+    expect(fake.argvs()).toEqual([['pvesh', 'get', '/cluster/status', '--output-format', 'json']])
+  })
+
+  test('falls back to hostname (short name) when pvesh fails', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/status'], { exitCode: 255, stderr: 'ipcc_send_rec[1] failed: Connection refused\n' })
+      .on(['hostname'], { stdout: 'pve-test1.example.org\n' })
+    expect(await discovering(fake).node()).toBe('pve-test1')
+    expect(fake.argvs()[1]).toEqual(['hostname'])
+  })
+
+  test('a hostile configured node name is refused', () => {
+    expect(() => client(new FakeExecutor(), 'pve1;reboot')).toThrow(BadRequestError)
+  })
+})
+
+describe('reads', () => {
+  test('version() runs pveversion', async () => {
+    const fake = new FakeExecutor().on(['pveversion'], { stdout: 'pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)\n' })
+    expect((await client(fake).version()).version).toBe('8.2.4')
+    expect(fake.argvs()).toEqual([['pveversion']])
+  })
+
+  test('listContainers: pvesh JSON, string vmids accepted, sorted', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc'], {
+      stdout: '[{"vmid":"101","name":"b","status":"stopped","type":"lxc","cpus":1},{"vmid":100,"name":"a","status":"running","type":"lxc","cpus":"2"}]\n',
+    })
+    const list = await client(fake).listContainers()
+    expect(list.map((c) => [c.vmid, c.name, c.cpus])).toEqual([
+      [100, 'a', 2],
+      [101, 'b', 1],
+    ])
+    expect(fake.argvs()).toEqual([['pvesh', 'get', '/nodes/pve1/lxc', '--output-format', 'json']])
+  })
+
+  test('listContainers with no containers: []', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc'], { stdout: '[]\n' })
+    expect(await client(fake).listContainers()).toEqual([])
+  })
+
+  test('containerStatus: missing CT → 404 naming the vmid', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc/999/status/current'], CONFIG_MISSING(999))
+    const e = await rejects(client(fake).containerStatus(999))
+    expect(e).toBeInstanceOf(NotFoundError)
+    expect(e.details).toContain('999')
+  })
+
+  test('nextId accepts "102" and 102', async () => {
+    const a = new FakeExecutor().on(['pvesh', 'get', '/cluster/nextid'], { stdout: '"102"\n' })
+    const b = new FakeExecutor().on(['pvesh', 'get', '/cluster/nextid'], { stdout: '102\n' })
+    expect(await client(a).nextId()).toBe(102)
+    expect(await client(b).nextId()).toBe(102)
+  })
+
+  test('malformed output → 500 naming the command', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/status'], { stdout: 'Use of something weird\n' })
+    const e = await rejects(client(fake).nodeStatus())
+    expect(e.status).toBe(500)
+    expect(e.details).toContain('pvesh get /nodes/pve1/status')
+  })
+
+  test('containerConfig: pct config text, --current / --snapshot, snapshot missing → 404', async () => {
+    const fake = new FakeExecutor()
+      .on(['pct', 'config', '100', '--snapshot'], { exitCode: 255, stderr: "snapshot 'old' does not exist\n" })
+      .on(['pct', 'config', '100'], { stdout: CONFIG_100 })
+    const c = client(fake)
+    const cfg = await c.containerConfig(100, { current: true })
+    expect(cfg.rootfs?.bytes).toBe(8 * 1024 ** 3)
+    expect(cfg.memory).toBe(1024)
+    const e = await rejects(c.containerConfig('100', { snapshot: 'old' }))
+    expect(e).toBeInstanceOf(NotFoundError)
+    expect(await rejects(c.containerConfig(100, { current: true, snapshot: 'old' }))).toBeInstanceOf(BadRequestError)
+    expect(fake.argvs()).toEqual([
+      ['pct', 'config', '100', '--current'],
+      ['pct', 'config', '100', '--snapshot', 'old'],
+    ])
+  })
+
+  test('snapshots: pvesh JSON, current marks the parent of "You are here!"', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc/100/snapshot'], {
+      stdout:
+        '[{"description":"You are here!","digest":"d","name":"current","parent":"s1","running":1},{"description":"","name":"s1","snaptime":1717236000}]\n',
+    })
+    expect(await client(fake).snapshots(100)).toEqual([{ name: 's1', snaptime: 1717236000, description: '', current: true }])
+  })
+
+  test('templates(): content of every active storage holding vztmpl', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/storage', '--output-format'], {
+        stdout:
+          '[{"active":1,"content":"vztmpl,iso,backup","enabled":1,"shared":0,"storage":"local","type":"dir","total":1,"used":0,"avail":1},{"active":1,"content":"rootdir,images","enabled":1,"shared":0,"storage":"local-lvm","type":"lvmthin","total":1,"used":0,"avail":1},{"active":0,"content":"vztmpl","enabled":1,"shared":1,"storage":"nfs","type":"nfs","total":0,"used":0,"avail":0}]\n',
+      })
+      .on(['pvesh', 'get', '/nodes/pve1/storage/local/content'], {
+        stdout: '[{"content":"vztmpl","ctime":1717236000,"format":"tgz","size":1024,"volid":"local:vztmpl/ubuntu-22.04.tar.gz"},{"content":"vztmpl","format":"tgz","size":"2048","volid":"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz"}]\n',
+      })
+    const list = await client(fake).templates()
+    expect(list.map((t) => t.volid)).toEqual(['local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz', 'local:vztmpl/ubuntu-22.04.tar.gz'])
+    expect(fake.argvs()[1]).toEqual(['pvesh', 'get', '/nodes/pve1/storage/local/content', '--content', 'vztmpl', '--output-format', 'json'])
+    expect(fake.calls).toHaveLength(2)
+  })
+
+  test('availableTemplates: section validated and passed', async () => {
+    const fake = new FakeExecutor().on(['pveam', 'available'], { stdout: 'system          debian-12-standard_12.7-1_amd64.tar.zst\n' })
+    expect(await client(fake).availableTemplates('system')).toEqual([{ section: 'system', template: 'debian-12-standard_12.7-1_amd64.tar.zst' }])
+    expect(fake.argvs()).toEqual([['pveam', 'available', '--section', 'system']])
+    expect(await rejects(client(fake).availableTemplates('x;y' as 'system'))).toBeInstanceOf(BadRequestError)
+  })
+})
+
+describe('exec', () => {
+  test('the command is ONE argv element after --, exit status returned, not thrown', async () => {
+    const fake = new FakeExecutor().on(['pct', 'exec', '100'], { stdout: 'hi\n', stderr: 'warn\n', exitCode: 3 })
+    const r = await client(fake).exec(100, "echo hi; echo warn >&2; exit 3", { timeoutMs: 5000 })
+    expect(r).toEqual({ stdout: 'hi\n', stderr: 'warn\n', exitCode: 3 })
+    expect(fake.calls[0]!.argv).toEqual(['pct', 'exec', '100', '--', 'sh', '-c', 'echo hi; echo warn >&2; exit 3'])
+    expect(fake.calls[0]!.opts?.timeoutMs).toBe(5000)
+  })
+
+  test('shell metacharacters and -flags stay inside the single element', async () => {
+    const fake = new FakeExecutor().on(['pct', 'exec'], {})
+    await client(fake).exec('100', "-la $(id) `x` 'q' \"d\" ; reboot\nsecond line")
+    const argv = fake.calls[0]!.argv
+    expect(argv).toHaveLength(7)
+    expect(argv.slice(0, 6)).toEqual(['pct', 'exec', '100', '--', 'sh', '-c'])
+    expect(argv[6]).toBe("-la $(id) `x` 'q' \"d\" ; reboot\nsecond line")
+  })
+
+  test('not running → 409, missing → 404', async () => {
+    const stopped = new FakeExecutor().on(['pct', 'exec'], { exitCode: 255, stderr: "container '100' not running!\n" })
+    expect(await rejects(client(stopped).exec(100, 'uptime'))).toBeInstanceOf(ConflictError)
+    const missing = new FakeExecutor().on(['pct', 'exec'], CONFIG_MISSING(100))
+    expect(await rejects(client(missing).exec(100, 'uptime'))).toBeInstanceOf(NotFoundError)
+  })
+
+  test('empty command → 400 without running anything', async () => {
+    const fake = new FakeExecutor()
+    expect(await rejects(client(fake).exec(100, '   '))).toBeInstanceOf(BadRequestError)
+    expect(await rejects(client(fake).exec(100, 'a\0b'))).toBeInstanceOf(BadRequestError)
+    expect(fake.calls).toHaveLength(0)
+  })
+})
+
+describe('createContainer', () => {
+  test('argv from typed options; password as one --password= element marked secret', async () => {
+    const fake = new FakeExecutor().on(['pct', 'create'], { stdout: 'extracting archive ...\n' })
+    await client(fake).createContainer(101, 'local:vztmpl/ubuntu-22.04.tar.gz', {
+      hostname: 'web-server',
+      memory: 2048,
+      swap: 512,
+      cores: 2,
+      cpulimit: 1.5,
+      rootfs: 'local-lvm:8',
+      net0: { bridge: 'vmbr0', ip: '192.168.1.50/24', gw: '192.168.1.1' },
+      nameserver: ['1.1.1.1', '9.9.9.9'],
+      password: '-s3cret pass',
+      unprivileged: true,
+      features: { nesting: true, keyctl: true },
+      onboot: false,
+      start: true,
+    })
+    const { argv, opts } = fake.calls[0]!
+    expect(argv).toEqual([
+      'pct', 'create', '101', 'local:vztmpl/ubuntu-22.04.tar.gz',
+      '--hostname', 'web-server',
+      '--memory', '2048',
+      '--swap', '512',
+      '--cores', '2',
+      '--cpulimit', '1.5',
+      '--net0', 'name=eth0,bridge=vmbr0,gw=192.168.1.1,ip=192.168.1.50/24,type=veth',
+      '--nameserver', '1.1.1.1 9.9.9.9',
+      '--features', 'keyctl=1,nesting=1',
+      '--onboot', '0',
+      '--rootfs', 'local-lvm:8',
+      '--unprivileged', '1',
+      '--start', '1',
+      '--password=-s3cret pass',
+    ])
+    expect(opts?.secretArgs).toEqual([argv.length - 1])
+    expect(argv[opts!.secretArgs![0]!]).toBe('--password=-s3cret pass')
+    expect(opts?.timeoutMs).toBeGreaterThanOrEqual(5 * 60_000)
+  })
+
+  test('no password → no secret index; dhcp net; storage + bare size', async () => {
+    const fake = new FakeExecutor().on(['pct', 'create'], {})
+    await client(fake).createContainer('102', 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz', {
+      storage: 'local-lvm',
+      rootfs: 4,
+      net0: { ip: 'dhcp' },
+    })
+    expect(fake.calls[0]!.argv).toEqual([
+      'pct', 'create', '102', 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz',
+      '--net0', 'name=eth0,bridge=vmbr0,ip=dhcp,type=veth',
+      '--storage', 'local-lvm',
+      '--rootfs', '4',
+    ])
+    expect(fake.calls[0]!.opts?.secretArgs).toEqual([])
+  })
+
+  test('vmid taken → 409; in-task template error → 404; the password never appears in the error', async () => {
+    const taken = new FakeExecutor().on(['pct', 'create'], { exitCode: 255, stderr: "CT 101 already exists on node 'pve1'\n" })
+    const e1 = await rejects(client(taken).createContainer(101, 'local:vztmpl/ubuntu-22.04.tar.gz', { password: 'hunter22' }))
+    expect(e1).toBeInstanceOf(ConflictError)
+    expect(e1.details).toBe('container 101 already exists on node pve1')
+    expect((e1.cause as CommandError).argv.join(' ')).not.toContain('hunter22')
+    const missing = new FakeExecutor().on(['pct', 'create'], {
+      exitCode: 255,
+      stderr: "unable to create CT 101 - can't find file 'local:vztmpl/nope.tar.gz'\n",
+    })
+    expect((await rejects(client(missing).createContainer(101, 'local:vztmpl/nope.tar.gz'))).status).toBe(404)
+    const other = new FakeExecutor().on(['pct', 'create'], { exitCode: 255, stderr: 'unable to create CT 101 - disk full\n' })
+    const e3 = await rejects(client(other).createContainer(101, 'local:vztmpl/ubuntu-22.04.tar.gz', { password: 'hunter22' }))
+    expect(e3).toBeInstanceOf(CommandError)
+    expect((e3 as CommandError).argv).toContain('***')
+    expect((e3 as CommandError).argv.join(' ')).not.toContain('hunter22')
+  })
+})
+
+describe('validation refuses hostile values before anything runs', () => {
+  const hostileVmids = ['100; reboot', '$(id)', '100\n', '../100', '100 101', '99', '-1', '1e3', '0100', '', '100\0']
+  const hostileNames = ['a; reboot', '$(id)', 'snap\n', '../x', 'a b', 'current', 'vzdump', '-rf', 'x'.repeat(41)]
+
+  test.each(hostileVmids)('vmid %p', async (vmid) => {
+    const fake = new FakeExecutor()
+    const c = client(fake)
+    const attempts: Array<() => Promise<unknown>> = [
+      () => c.containerStatus(vmid),
+      () => c.containerConfig(vmid),
+      () => c.createContainer(vmid, 'local:vztmpl/ubuntu-22.04.tar.gz'),
+      () => c.start(vmid),
+      () => c.stop(vmid),
+      () => c.shutdown(vmid),
+      () => c.reboot(vmid),
+      () => c.destroy(vmid),
+      () => c.setConfig(vmid, { memory: 512 }),
+      () => c.resize(vmid, 'rootfs', '+1G'),
+      () => c.exec(vmid, 'uptime'),
+      () => c.snapshots(vmid),
+      () => c.snapshotTree(vmid),
+      () => c.snapshot(vmid, 'snap1'),
+      () => c.delsnapshot(vmid, 'snap1'),
+      () => c.rollback(vmid, 'snap1'),
+    ]
+    for (const attempt of attempts) expect(await rejects(attempt())).toBeInstanceOf(BadRequestError)
+    expect(fake.calls).toHaveLength(0)
+  })
+
+  test.each(hostileNames)('snapshot name %p', async (name) => {
+    const fake = new FakeExecutor()
+    const c = client(fake)
+    for (const attempt of [() => c.snapshot(100, name), () => c.delsnapshot(100, name), () => c.rollback(100, name), () => c.containerConfig(100, { snapshot: name })]) {
+      expect(await rejects(attempt())).toBeInstanceOf(BadRequestError)
+    }
+    expect(fake.calls).toHaveLength(0)
+  })
+
+  test('other fields: template, storage, hostname, net, nameserver, disk, size, features, tags, description, password', async () => {
+    const fake = new FakeExecutor()
+    const c = client(fake)
+    const T = 'local:vztmpl/ubuntu-22.04.tar.gz'
+    const attempts: Array<() => Promise<unknown>> = [
+      () => c.createContainer(100, '$(id).tar.gz'),
+      () => c.createContainer(100, 'local:vztmpl/../../etc/passwd'),
+      () => c.createContainer(100, 'local:vztmpl/x.tar.gz; reboot'),
+      () => c.createContainer(100, T, { hostname: 'a b' }),
+      () => c.createContainer(100, T, { hostname: 'web_01' }),
+      () => c.createContainer(100, T, { hostname: 'x\nreboot' }),
+      () => c.createContainer(100, T, { storage: '../etc' }),
+      () => c.createContainer(100, T, { rootfs: 'local-lvm:8,size=1T' }),
+      () => c.createContainer(100, T, { rootfs: '/dev/sda' }),
+      () => c.createContainer(100, T, { memory: 8 }),
+      () => c.createContainer(100, T, { memory: 1.5 }),
+      () => c.createContainer(100, T, { cores: 0 }),
+      () => c.createContainer(100, T, { cpulimit: Number.NaN }),
+      () => c.createContainer(100, T, { net0: { bridge: 'vmbr0,ip=1.2.3.4/24' } }),
+      () => c.createContainer(100, T, { net0: { ip: '10.0.0.1' } }),
+      () => c.createContainer(100, T, { net0: { ip: '10.0.0.1/33' } }),
+      () => c.createContainer(100, T, { net0: { ip: 'dhcp', gw: '$(id)' } }),
+      () => c.createContainer(100, T, { net0: { hwaddr: '01:00:5E:00:00:01' } }),
+      () => c.createContainer(100, T, { net0: { name: 'eth0,firewall=0' } }),
+      () => c.createContainer(100, T, { nameserver: '1.1.1.1;reboot' }),
+      () => c.createContainer(100, T, { password: 'abc' }),
+      () => c.createContainer(100, T, { password: 'abcdef\nx' }),
+      () => c.createContainer(100, T, { features: { mount: ['nfs,keyctl=1'] } }),
+      () => c.createContainer(100, T, { tags: ['a;b'] }),
+      () => c.createContainer(100, T, { description: 'bad\0byte' }),
+      () => c.setConfig(100, {}),
+      () => c.setConfig(100, { delete: ['rootfs'] }),
+      () => c.setConfig(100, { delete: ['memory,rootfs'] }),
+      () => c.setConfig(100, { cores: 2, delete: ['cores'] }),
+      () => c.resize(100, 'rootfs;reboot', '+1G'),
+      () => c.resize(100, 'mp256', '+1G'),
+      () => c.resize(100, 'rootfs', '10'),
+      () => c.resize(100, 'rootfs', '10GB'),
+      () => c.resize(100, 'rootfs', '-1G'),
+      () => c.storageContent('../x', 'vztmpl'),
+      () => c.storageContent('local', 'vztmpl;x' as 'vztmpl'),
+      () => c.downloadTemplate('local', '../../x.tar.gz'),
+      () => c.downloadTemplate('local', 'x.tar.gz\nreboot'),
+      () => c.downloadTemplate('lo cal', 'x.tar.gz'),
+      () => c.pveamList('$(id)'),
+      () => c.clusterResources('vm;x' as 'vm'),
+      () => c.shutdown(100, { timeout: -1 }),
+    ]
+    for (const [i, attempt] of attempts.entries()) {
+      const e = await rejects(attempt())
+      expect([i, e]).toEqual([i, expect.any(BadRequestError)])
+    }
+    expect(fake.calls).toHaveLength(0)
+  })
+})
+
+describe('lifecycle actions', () => {
+  test('argv shapes', async () => {
+    const fake = new FakeExecutor().on(['pct'], {})
+    const c = client(fake)
+    await c.start(100)
+    await c.stop(100, { overruleShutdown: true })
+    await c.shutdown(100, { timeout: 30, forceStop: true })
+    await c.reboot(100)
+    await c.destroy(100, { purge: true, force: true })
+    await c.setConfig(100, { memory: 4096, cpulimit: 4, description: '--not an option\nsecond line', delete: ['nameserver'] })
+    await c.snapshot(100, 'before-update', { description: 'pre' })
+    await c.delsnapshot(100, 'before-update', { force: true })
+    await c.rollback(100, 'before-update', { start: true })
+    expect(fake.argvs()).toEqual([
+      ['pct', 'start', '100'],
+      ['pct', 'stop', '100', '--overrule-shutdown', '1'],
+      ['pct', 'shutdown', '100', '--timeout', '30', '--forceStop', '1'],
+      ['pct', 'reboot', '100'],
+      ['pct', 'destroy', '100', '--purge', '1', '--force', '1'],
+      ['pct', 'set', '100', '--memory', '4096', '--cpulimit', '4', '--description=--not an option\nsecond line', '--delete', 'nameserver'],
+      ['pct', 'snapshot', '100', 'before-update', '--description=pre'],
+      ['pct', 'delsnapshot', '100', 'before-update', '--force', '1'],
+      ['pct', 'rollback', '100', 'before-update', '--start', '1'],
+    ])
+    // shutdown waits longer than its own --timeout
+    expect(fake.calls[2]!.opts?.timeoutMs).toBeGreaterThan(30_000)
+  })
+
+  test('locked → 409 naming the lock; already running → 409', async () => {
+    const locked = new FakeExecutor().on(['pct', 'set'], { exitCode: 255, stderr: 'CT is locked (snapshot)\n' })
+    const e = await rejects(client(locked).setConfig(100, { memory: 1024 }))
+    expect(e).toBeInstanceOf(ConflictError)
+    expect(e.details).toContain('snapshot')
+    const running = new FakeExecutor().on(['pct', 'start'], { exitCode: 255, stderr: 'CT 100 already running\n' })
+    expect(await rejects(client(running).start(100))).toBeInstanceOf(ConflictError)
+  })
+
+  test('snapshot name used → 409, delsnapshot of a missing snapshot → 404', async () => {
+    const used = new FakeExecutor().on(['pct', 'snapshot'], { exitCode: 255, stderr: "snapshot name 'before-update' already used\n" })
+    expect(await rejects(client(used).snapshot(100, 'before-update'))).toBeInstanceOf(ConflictError)
+    const missing = new FakeExecutor().on(['pct', 'delsnapshot'], { exitCode: 255, stderr: "snapshot 'before-update' does not exist\n" })
+    expect(await rejects(client(missing).delsnapshot(100, 'before-update'))).toBeInstanceOf(NotFoundError)
+  })
+
+  test('hotplug failure in pct set → 400 with the field line', async () => {
+    const fake = new FakeExecutor().on(['pct', 'set'], {
+      exitCode: 255,
+      stderr: '400 Parameter verification failed.\nmemory: unable to hotplug memory: out of range\npct set <vmid> [OPTIONS]\n',
+    })
+    const e = await rejects(client(fake).setConfig(100, { memory: 99999 }))
+    expect(e).toBeInstanceOf(BadRequestError)
+    expect(e.details).toContain('memory: unable to hotplug memory')
+  })
+
+  test('stop: "not running" for a missing CT becomes 404; for a stopped CT stays 409', async () => {
+    const missing = new FakeExecutor()
+      .on(['pct', 'stop'], { exitCode: 255, stderr: 'CT 999 not running\n' })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/999/status/current'], CONFIG_MISSING(999))
+    expect(await rejects(client(missing).stop(999))).toBeInstanceOf(NotFoundError)
+    const stopped = new FakeExecutor()
+      .on(['pct', 'stop'], { exitCode: 255, stderr: 'CT 100 not running\n' })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: '{"vmid":100,"status":"stopped","name":"a","type":"lxc"}\n' })
+    expect(await rejects(client(stopped).stop(100))).toBeInstanceOf(ConflictError)
+  })
+
+  test('destroy of a running CT → 409', async () => {
+    const fake = new FakeExecutor().on(['pct', 'destroy'], { exitCode: 255, stderr: 'unable to destroy CT 100 - container is running\n' })
+    expect(await rejects(client(fake).destroy(100))).toBeInstanceOf(ConflictError)
+  })
+
+  test('unknown failure → CommandError with stderr and exit code', async () => {
+    const fake = new FakeExecutor().on(['pct', 'start'], { exitCode: 255, stderr: "startup for container '100' failed\n" })
+    const e = await rejects(client(fake).start(100))
+    expect(e).toBeInstanceOf(CommandError)
+    expect(e.toBody()).toEqual({ error: 'Command failed', details: "startup for container '100' failed", return_code: 255 })
+  })
+})
+
+describe('resize (exit 0 even on task failure)', () => {
+  test('absolute: resize, then read the config back', async () => {
+    const fake = new FakeExecutor().on(['pct', 'resize'], { stdout: '  Logical volume pve/vm-100-disk-0 successfully resized.\n' }).on(['pct', 'config'], { stdout: configWithSize('64G') })
+    const vol = await client(fake).resize(100, 'rootfs', '64G')
+    expect(vol).toEqual({ volume: 'local-lvm:vm-100-disk-0', size: '64G', bytes: 64 * 1024 ** 3 })
+    expect(fake.argvs()).toEqual([
+      ['pct', 'resize', '100', 'rootfs', '64G'],
+      ['pct', 'config', '100', '--current'],
+    ])
+  })
+
+  test('relative: size before + delta is confirmed', async () => {
+    const fake = new FakeExecutor()
+      .on(['pct', 'config'], { stdout: configWithSize('8G') }, 1)
+      .on(['pct', 'resize'], {})
+      .on(['pct', 'config'], { stdout: configWithSize('12G') })
+    expect((await client(fake).resize(100, 'rootfs', '+4G')).size).toBe('12G')
+    expect(fake.argvs().map((a) => a[1])).toEqual(['config', 'resize', 'config'])
+  })
+
+  test('exit 0 with an error line on stderr → failure, no read-back needed', async () => {
+    const fake = new FakeExecutor().on(['pct', 'resize'], { exitCode: 0, stderr: 'lvextend failed: Insufficient free space\n' })
+    const e = await rejects(client(fake).resize(100, 'rootfs', '64G'))
+    expect(e).toBeInstanceOf(CommandError)
+    expect(e.details).toContain('Insufficient free space')
+    expect(fake.calls).toHaveLength(1)
+  })
+
+  test('exit 0 with only noise, but the size did not change → failure', async () => {
+    const fake = new FakeExecutor()
+      .on(['pct', 'resize'], { exitCode: 0, stderr: 'trying to acquire lock...\n OK\n' })
+      .on(['pct', 'config'], { stdout: configWithSize('8G') })
+    const e = await rejects(client(fake).resize(100, 'rootfs', '64G'))
+    expect(e).toBeInstanceOf(CommandError)
+    expect(e.details).toContain('rootfs of container 100 is 8G')
+  })
+
+  test('already at that size → success; shrink → 400; locked → 409; missing mp → 404', async () => {
+    const same = new FakeExecutor()
+      .on(['pct', 'resize'], { exitCode: 255, stderr: 'disk is already at specified size\n' })
+      .on(['pct', 'config'], { stdout: configWithSize('8G') })
+    expect((await client(same).resize(100, 'rootfs', '8G')).size).toBe('8G')
+    const shrink = new FakeExecutor().on(['pct', 'resize'], { exitCode: 255, stderr: 'unable to shrink disk size\n' })
+    expect(await rejects(client(shrink).resize(100, 'rootfs', '4G'))).toBeInstanceOf(BadRequestError)
+    const locked = new FakeExecutor().on(['pct', 'resize'], { exitCode: 255, stderr: 'CT is locked (backup)\n' })
+    expect(await rejects(client(locked).resize(100, 'rootfs', '16G'))).toBeInstanceOf(ConflictError)
+    const noMp = new FakeExecutor().on(['pct', 'resize'], {}).on(['pct', 'config'], { stdout: CONFIG_100 })
+    expect(await rejects(client(noMp).resize(100, 'mp0', '10G'))).toBeInstanceOf(NotFoundError)
+  })
+})
+
+describe('pveam download (exit 0 even on task failure)', () => {
+  test('success → volid', async () => {
+    const fake = new FakeExecutor().on(['pveam', 'download'], {
+      stdout: "calculating checksum of existing file...OK, got correct file already, no need to download\n",
+    })
+    expect(await client(fake).downloadTemplate('local', 'debian-12-standard_12.7-1_amd64.tar.zst')).toMatchObject({
+      volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst',
+    })
+    expect(fake.argvs()).toEqual([['pveam', 'download', 'local', 'debian-12-standard_12.7-1_amd64.tar.zst']])
+    expect(fake.calls[0]!.opts?.timeoutMs).toBeGreaterThanOrEqual(10 * 60_000)
+  })
+
+  test('exit 0 + error line → failure (500 with the message)', async () => {
+    const fake = new FakeExecutor().on(['pveam', 'download'], { exitCode: 0, stderr: 'download failed: 404 Not Found\n' })
+    const e = await rejects(client(fake).downloadTemplate('local', 'debian-12-standard_12.7-1_amd64.tar.zst'))
+    expect(e).toBeInstanceOf(CommandError)
+    expect(e.details).toBe('download failed: 404 Not Found')
+    const bad = new FakeExecutor().on(['pveam', 'download'], { exitCode: 0, stderr: "checksum mismatch: got 'a' != expect 'b'\n" })
+    expect(await rejects(client(bad).downloadTemplate('local', 'debian-12-standard_12.7-1_amd64.tar.zst'))).toBeInstanceOf(CommandError)
+  })
+
+  test('exit 0 + only warnings → success', async () => {
+    const fake = new FakeExecutor().on(['pveam', 'download'], { exitCode: 0, stderr: 'Task finished with 1 warning(s)!\n' })
+    await client(fake).downloadTemplate('local', 'debian-12-standard_12.7-1_amd64.tar.zst')
+  })
+
+  test('unknown template → 400; unknown storage → 404', async () => {
+    const fake = new FakeExecutor().on(['pveam', 'download'], {
+      exitCode: 255,
+      stderr: '400 Parameter verification failed.\ntemplate: no such template\npveam download <storage> <template>\n',
+    })
+    const e = await rejects(client(fake).downloadTemplate('local', 'nope.tar.zst'))
+    expect(e).toBeInstanceOf(BadRequestError)
+    expect(e.details).toContain('template: no such template')
+    const nos = new FakeExecutor().on(['pveam', 'download'], { exitCode: 255, stderr: "storage 'nas' does not exist\n" })
+    expect(await rejects(client(nos).downloadTemplate('nas', 'x.tar.zst'))).toBeInstanceOf(NotFoundError)
+  })
+})
