@@ -21,4 +21,4 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 [ -x node_modules/.bin/bun ] || npm ci --no-audit --no-fund
 
-exec node_modules/.bin/bun test "$@"
+exec node_modules/.bin/bun test --timeout 60000 "$@"

@@ -5,6 +5,15 @@
 import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
 import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
 
+function killGroup(proc: { pid: number; exitCode: number | null; kill(sig?: string): void }): void {
+  if (proc.exitCode !== null) return
+  try {
+    process.kill(-proc.pid, 'SIGKILL')
+  } catch {
+    proc.kill('SIGKILL')
+  }
+}
+
 export class LocalExecutor implements Executor {
   constructor(
     readonly label: string,
@@ -17,6 +26,9 @@ export class LocalExecutor implements Executor {
         stdin: stdin === undefined ? 'ignore' : 'pipe',
         stdout: 'pipe',
         stderr: 'pipe',
+        // Own process group, so a timeout kills the command's children too
+        // (they would otherwise hold stdout open).
+        detached: true,
       })
     } catch (err) {
       // ENOENT of the program itself: the tool is not installed on this host.
@@ -35,9 +47,9 @@ export class LocalExecutor implements Executor {
     let timedOut = false
     const timer = setTimeout(() => {
       timedOut = true
-      proc.kill('SIGKILL')
+      killGroup(proc)
     }, timeoutMs)
-    const onAbort = () => proc.kill('SIGKILL')
+    const onAbort = () => killGroup(proc)
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       const [stdout, stderr, exitCode] = await Promise.all([
@@ -59,9 +71,7 @@ export class LocalExecutor implements Executor {
       proc.stdin.write(opts.stdin)
       await proc.stdin.end()
     }
-    const kill = () => {
-      if (proc.exitCode === null) proc.kill('SIGKILL')
-    }
+    const kill = () => killGroup(proc)
     opts.signal?.addEventListener('abort', kill, { once: true })
     return { stdout: proc.stdout, stderr: proc.stderr, exited: proc.exited, kill }
   }

@@ -56,6 +56,42 @@ function describeConnectError(err: Error & { level?: string; code?: string }): s
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * What the remote login shell runs. sshd starts every exec channel in a new
+ * session whose leader is the login shell; `exec` keeps that pid, which we
+ * learn from the first stderr line. To stop a command we kill its whole
+ * session from a second channel: SSH "signal" requests would be simpler,
+ * but OpenSSH refuses them for root logins ("session signalling requires
+ * privilege separation"), and closing a channel without a pty kills nothing.
+ */
+const PID_MARKER = 'LWS_SESSION'
+function remoteCommand(argv: readonly string[]): string {
+  return `echo ${PID_MARKER} $$ >&2; exec ${shellQuote(argv)}`
+}
+
+/** Splits the session-pid line off the front of stderr. */
+class StderrDemux {
+  pid: string | null = null
+  private head: Buffer[] = []
+  readonly rest: Buffer[] = []
+
+  push(chunk: Buffer): void {
+    if (this.pid !== null) {
+      this.rest.push(chunk)
+      return
+    }
+    this.head.push(chunk)
+    const buf = Buffer.concat(this.head)
+    const nl = buf.indexOf(10)
+    if (nl < 0) return
+    const m = new RegExp(`^${PID_MARKER} (\\d+)$`).exec(buf.subarray(0, nl).toString('latin1'))
+    this.pid = m ? m[1]! : ''
+    const remainder = m ? buf.subarray(nl + 1) : buf
+    if (remainder.length) this.rest.push(remainder)
+    this.head = []
+  }
+}
+
 export class SshExecutor implements Executor {
   private client: Client | null = null
   private connecting: Promise<Client> | null = null
@@ -177,56 +213,62 @@ export class SshExecutor implements Executor {
     }
   }
 
+  /** Kills the remote session `pid` (the command and all its children) from a new channel. */
+  private killSession(pid: string | null): void {
+    if (!pid || !/^[1-9]\d*$/.test(pid) || pid === '1') return
+    this.run(['pkill', '-KILL', '-s', pid], { timeoutMs: 10_000 }).catch(() => {})
+  }
+
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-    const command = shellQuote(argv)
     const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs
     const started = performance.now()
     const release = await this.slots.acquire()
     let ch: ClientChannel
     try {
-      ch = await this.open(command)
+      ch = await this.open(remoteCommand(argv))
     } catch (err) {
       release()
       throw err
     }
     return new Promise<RunResult>((resolve, reject) => {
       const out: Buffer[] = []
-      const err: Buffer[] = []
+      const err = new StderrDemux()
       let exitCode: number | null = null
-      let timedOut = false
-      let aborted = false
-      const kill = () => {
-        try {
-          ch.signal('KILL')
-        } catch {}
-        ch.close()
+      let settled = false
+      const finish = (fn: () => void) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        opts.signal?.removeEventListener('abort', onAbort)
+        fn()
       }
-      const timer = setTimeout(() => {
-        timedOut = true
-        kill()
-      }, timeoutMs)
-      const onAbort = () => {
-        aborted = true
-        kill()
-      }
+      // Give up on the command: answer now, kill its session, and free the
+      // slot once the channel closes (or after a grace period).
+      const abandon = (error: Error) =>
+        finish(() => {
+          this.killSession(err.pid)
+          ch.close()
+          setTimeout(release, 5_000).unref?.()
+          reject(error)
+        })
+      const timer = setTimeout(() => abandon(new HostTimeoutError(this.label, timeoutMs)), timeoutMs)
+      const onAbort = () => abandon(new HostUnreachableError(this.label, 'command aborted'))
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       ch.on('data', (d: Buffer) => out.push(d))
       ch.stderr.on('data', (d: Buffer) => err.push(d))
       ch.on('exit', (code: number | null, signal?: string) => {
-        exitCode = code ?? (signal ? 128 + (signal === 'KILL' ? 9 : 15) : 255)
+        exitCode = code ?? (signal === 'KILL' ? 137 : 255)
       })
       ch.on('close', () => {
-        clearTimeout(timer)
-        opts.signal?.removeEventListener('abort', onAbort)
         release()
-        if (timedOut) return reject(new HostTimeoutError(this.label, timeoutMs))
-        if (aborted) return reject(new HostUnreachableError(this.label, 'command aborted'))
-        if (exitCode === null) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
-        resolve({
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(err).toString('utf8'),
-          exitCode,
-          durationMs: performance.now() - started,
+        finish(() => {
+          if (exitCode === null) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
+          resolve({
+            stdout: Buffer.concat(out).toString('utf8'),
+            stderr: Buffer.concat(err.rest).toString('utf8'),
+            exitCode,
+            durationMs: performance.now() - started,
+          })
         })
       })
       if (opts.stdin !== undefined) ch.end(opts.stdin)
@@ -238,11 +280,12 @@ export class SshExecutor implements Executor {
     const release = await this.slots.acquire()
     let ch: ClientChannel
     try {
-      ch = await this.open(shellQuote(argv))
+      ch = await this.open(remoteCommand(argv))
     } catch (err) {
       release()
       throw err
     }
+    const err = new StderrDemux()
     let exitCode = 255
     let done = false
     const exited = new Promise<number>((resolve) => {
@@ -257,31 +300,40 @@ export class SshExecutor implements Executor {
     })
     const kill = () => {
       if (done) return
-      try {
-        ch.signal('KILL')
-      } catch {}
+      this.killSession(err.pid)
       ch.close()
-      // `close` only fires once both streams are drained.
-      ch.resume()
-      ch.stderr.resume()
     }
     opts.signal?.addEventListener('abort', kill, { once: true })
-    const toWeb = (src: NodeJS.ReadableStream) =>
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          src.on('data', (d: Buffer) => controller.enqueue(new Uint8Array(d)))
-          src.on('end', () => {
-            try {
-              controller.close()
-            } catch {}
-          })
-        },
-        cancel: kill,
-      })
-    const handle: StreamHandle = { stdout: toWeb(ch), stderr: toWeb(ch.stderr), exited, kill }
+    let stderrCtl: ReadableStreamDefaultController<Uint8Array> | null = null
+    ch.stderr.on('data', (d: Buffer) => {
+      err.push(d)
+      while (err.rest.length) stderrCtl?.enqueue(new Uint8Array(err.rest.shift()!))
+    })
+    const stdout = new ReadableStream<Uint8Array>({
+      start(controller) {
+        ch.on('data', (d: Buffer) => controller.enqueue(new Uint8Array(d)))
+        ch.on('close', () => {
+          try {
+            controller.close()
+          } catch {}
+        })
+      },
+      cancel: kill,
+    })
+    const stderr = new ReadableStream<Uint8Array>({
+      start(controller) {
+        stderrCtl = controller
+        ch.on('close', () => {
+          try {
+            controller.close()
+          } catch {}
+        })
+      },
+      cancel: kill,
+    })
     if (opts.stdin !== undefined) ch.end(opts.stdin)
     else ch.end()
-    return handle
+    return { stdout, stderr, exited, kill }
   }
 
   async close(): Promise<void> {

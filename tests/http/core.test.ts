@@ -120,10 +120,15 @@ describe('request errors', () => {
     expect(await errorBody(res)).toEqual({ error: 'Command failed', details: 'boom', return_code: 7 })
   })
 
-  test('a local command past its timeout → 504', async () => {
-    const res = await s.json('/api/v1/probe/run', { argv: ['sleep', '5'], timeout_ms: 200 })
+  test('a local command past its timeout → 504, its children killed too', async () => {
+    const secs = `989.${Date.now() % 100000}`
+    const t0 = performance.now()
+    const res = await s.json('/api/v1/probe/run', { argv: ['sh', '-c', `sleep ${secs}; echo late`], timeout_ms: 200 })
     expect(res.status).toBe(504)
+    expect(performance.now() - t0).toBeLessThan(2000)
     expectErrorShape(await errorBody(res))
+    const left = Bun.spawnSync(['pgrep', '-f', `^sleep ${secs}`]).stdout.toString().trim()
+    expect(left).toBe('')
   })
 })
 
