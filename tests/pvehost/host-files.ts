@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 /** root's password on every test host (the machine's own /etc/shadow is never touched). */
 export const TEST_PASSWORD = 'pve-test-password'
@@ -118,6 +118,8 @@ function writePveTree(o: StateOptions): void {
   mkdirSync(fixture, { recursive: true })
   writeFileSync(join(fixture, 'apl-available.txt'), APL_AVAILABLE)
   writeFileSync(join(fixture, 'recorded.log'), '')
+  // bin/* wrappers are bind-mounted away from the repo; this tells them where bun and the stand-ins are.
+  writeFileSync(join(fixture, 'repo-root'), resolve(import.meta.dir, '../..') + '\n')
   mkdirSync(join(o.stateDir, 'lxc'), { recursive: true })
 }
 
