@@ -7,7 +7,10 @@ import { Client, type ConnectConfig } from 'ssh2'
 import { loadConfigFile } from '../../src/config/load.ts'
 import { cgroupPids } from './cgroup.ts'
 import { TEST_PASSWORD } from './host-files.ts'
-import { REPO_ROOT, startTestHosts, writeTestConfig, type TestHost } from './host.ts'
+import { REPO_ROOT, startTestHosts, TEST_PORT, writeTestConfig, type TestHost } from './host.ts'
+
+// Its own port: the rest of the suite shares hosts on TEST_PORT, which these tests stop.
+const PORT = TEST_PORT + 1
 
 let h1: TestHost // pve-test1, key auth
 let h2: TestHost // pve-test2, password auth
@@ -15,7 +18,7 @@ let startMs = 0
 
 beforeAll(async () => {
   const t0 = performance.now()
-  ;[h1, h2] = await startTestHosts()
+  ;[h1, h2] = await startTestHosts(PORT)
   startMs = performance.now() - t0
 }, 30_000)
 
@@ -93,9 +96,9 @@ describe('test hosts', () => {
   test('start fast, with their node names and state dirs', async () => {
     console.log(`startTestHosts: ${Math.round(startMs)} ms for both hosts (in parallel)`)
     expect(startMs).toBeLessThan(2000)
-    expect([h1.name, h1.ip, h1.port, h1.user]).toEqual(['pve-test1', '127.0.0.2', 2222, 'root'])
-    expect([h2.name, h2.ip, h2.port, h2.user]).toEqual(['pve-test2', '127.0.0.3', 2222, 'root'])
-    expect(h1.stateDir).toBe(join(REPO_ROOT, '.tmp/pvehost/pve-test1'))
+    expect([h1.name, h1.ip, h1.port, h1.user]).toEqual(['pve-test1', '127.0.0.2', PORT, 'root'])
+    expect([h2.name, h2.ip, h2.port, h2.user]).toEqual(['pve-test2', '127.0.0.3', PORT, 'root'])
+    expect(h1.stateDir).toBe(join(REPO_ROOT, `.tmp/pvehost/pve-test1-${PORT}`))
     expect(existsSync(join(h1.stateDir, 'ns.pid'))).toBe(true)
     expect(h1.privateKey).toStartWith('-----BEGIN OPENSSH PRIVATE KEY-----')
     expect(h1.password).toBeUndefined()
@@ -235,8 +238,8 @@ describe('test hosts', () => {
     expect(cfg.apiKey).toBe('test-key')
     expect(cfg.port).toBe(18080)
     expect(cfg.zones.map((z) => [z.region, z.az, z.host, z.port, z.user])).toEqual([
-      ['eu-south-1', 'az1', '127.0.0.2', 2222, 'root'],
-      ['eu-central-1', 'az2', '127.0.0.3', 2222, 'root'],
+      ['eu-south-1', 'az1', '127.0.0.2', PORT, 'root'],
+      ['eu-central-1', 'az2', '127.0.0.3', PORT, 'root'],
     ])
     expect(cfg.zones[0]!.keyFile).toBe(h1.keyFile)
     expect(cfg.zones[0]!.fingerprint).toBe(h1.fingerprint)
@@ -257,10 +260,11 @@ describe('test hosts', () => {
     await h1.stop() // idempotent
     const left = pids.filter((p) => existsSync(`/proc/${p}`))
     expect(left).toEqual([])
+    // Other hosts of the suite may be running: look only for these two (by state dir and pid).
     const ps = await run(['ps', '-eo', 'pid,stat,args'])
-    expect(ps.stdout).not.toContain('.tmp/pvehost/')
-    expect(ps.stdout).not.toContain('ns-init.sh')
-    expect(ps.stdout).not.toContain('[lxc monitor] /var/lib/lxc 999')
+    for (const h of [h1, h2]) expect(ps.stdout).not.toContain(h.stateDir)
+    const psPids = ps.stdout.split('\n').map((l) => Number(l.trim().split(/\s+/)[0]))
+    expect(psPids.filter((p) => pids.includes(p))).toEqual([])
     for (const h of [h1, h2]) {
       for (const d of readList(h)) expect(existsSync(d)).toBe(false)
       expect(existsSync(join(h.stateDir, 'ns.pid'))).toBe(false)

@@ -162,12 +162,14 @@ async function killStale(stateDir: string, ip: string, port: number): Promise<vo
 
 export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   const port = opts.port ?? 2222
-  const stateDir = resolve(opts.stateDir ?? join(REPO_ROOT, '.tmp/pvehost', opts.name))
+  // The port is part of the identity so that parallel suites (LWS_TEST_PORT) never share state.
+  const instance = `${opts.name}-${port}`
+  const stateDir = resolve(opts.stateDir ?? join(REPO_ROOT, '.tmp/pvehost', instance))
   const o = { ...opts, port, stateDir, maxSessions: opts.maxSessions ?? 10 }
 
   await killStale(stateDir, o.ip, port)
   const state = await prepareState(o)
-  const cgroups = createHostCgroups(o.name)
+  const cgroups = createHostCgroups(instance)
   writeFileSync(join(stateDir, 'cgroups'), cgroups.join('\n'))
 
   const logFile = join(stateDir, 'ns-init.log')
@@ -251,11 +253,14 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
   }
 }
 
-/** The suite's two hosts: pve-test1 (key auth, 127.0.0.2) and pve-test2 (password, 127.0.0.3). */
-export async function startTestHosts(): Promise<[TestHost, TestHost]> {
+/** The suite's two hosts: pve-test1 (key auth, 127.0.0.2) and pve-test2 (password, 127.0.0.3), port $LWS_TEST_PORT or 2222. */
+export const TEST_PORT = Number(process.env.LWS_TEST_PORT || 2222)
+
+export async function startTestHosts(port = TEST_PORT): Promise<[TestHost, TestHost]> {
+  // LWS_TEST_PORT lets two test runs on one machine use separate hosts.
   const results = await Promise.allSettled([
-    startTestHost({ name: 'pve-test1', ip: '127.0.0.2', port: 2222, auth: 'key', maxSessions: 10 }),
-    startTestHost({ name: 'pve-test2', ip: '127.0.0.3', port: 2222, auth: 'password', maxSessions: 10 }),
+    startTestHost({ name: 'pve-test1', ip: '127.0.0.2', port, auth: 'key', maxSessions: 10 }),
+    startTestHost({ name: 'pve-test2', ip: '127.0.0.3', port, auth: 'password', maxSessions: 10 }),
   ])
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) {
