@@ -4,5 +4,7 @@
  * entry (they are loaded from `plugins_dir` at start).
  */
 import type { LwsPlugin } from '../src/plugins/types.ts'
+import lxc from './lxc/index.ts'
+import px from './px/index.ts'
 
-export const builtinPlugins: LwsPlugin[] = []
+export const builtinPlugins: LwsPlugin[] = [px, lxc]
