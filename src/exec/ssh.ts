@@ -69,6 +69,28 @@ function remoteCommand(argv: readonly string[]): string {
   return `echo ${PID_MARKER} $$ >&2; exec ${shellQuote(argv)}`
 }
 
+/** Resolves like `p`, or rejects with `onTimeout()` after `ms`; a late result is handed to `cleanup`. */
+function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Error, cleanup: (late: T) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let expired = false
+    const timer = setTimeout(() => {
+      expired = true
+      reject(onTimeout())
+    }, ms)
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        if (expired) cleanup(v)
+        else resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        if (!expired) reject(e)
+      },
+    )
+  })
+}
+
 /** Splits the session-pid line off the front of stderr. */
 class StderrDemux {
   pid: string | null = null
@@ -225,11 +247,15 @@ export class SshExecutor implements Executor {
     const release = await this.slots.acquire()
     let ch: ClientChannel
     try {
-      ch = await this.open(remoteCommand(argv))
+      // The timeout covers connecting too, so a black-holed host answers in time.
+      ch = await withDeadline(this.open(remoteCommand(argv)), timeoutMs, () => new HostTimeoutError(this.label, timeoutMs), (late) =>
+        late.close(),
+      )
     } catch (err) {
       release()
       throw err
     }
+    const remaining = Math.max(1, timeoutMs - (performance.now() - started))
     return new Promise<RunResult>((resolve, reject) => {
       const out: Buffer[] = []
       const err = new StderrDemux()
@@ -251,7 +277,7 @@ export class SshExecutor implements Executor {
           setTimeout(release, 5_000).unref?.()
           reject(error)
         })
-      const timer = setTimeout(() => abandon(new HostTimeoutError(this.label, timeoutMs)), timeoutMs)
+      const timer = setTimeout(() => abandon(new HostTimeoutError(this.label, timeoutMs)), remaining)
       const onAbort = () => abandon(new HostUnreachableError(this.label, 'command aborted'))
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       ch.on('data', (d: Buffer) => out.push(d))

@@ -131,3 +131,19 @@ describe('SshExecutor over a real sshd', () => {
     expect((await e.run(['true'])).exitCode).toBe(0)
   })
 })
+
+describe('SshExecutor timeouts while connecting', () => {
+  test('a host that accepts TCP but never speaks SSH → 504 within the command timeout', async () => {
+    // A listener that never answers the SSH banner, like a black-holed host.
+    const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
+    try {
+      const e = make({ host: '127.0.0.1', port: server.port, user: 'root', password: 'x' })
+      const t0 = performance.now()
+      const err = await e.run(['true'], { timeoutMs: 400 }).catch((x) => x)
+      expect(err).toBeInstanceOf(HostTimeoutError)
+      expect(performance.now() - t0).toBeLessThan(1500)
+    } finally {
+      server.stop(true)
+    }
+  })
+})
