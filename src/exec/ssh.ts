@@ -91,6 +91,16 @@ function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Error, clea
   })
 }
 
+/** Exit codes seen per channel (set as soon as the channel exists; see open()). */
+const exitCodes = new WeakMap<ClientChannel, number>()
+const closedChannels = new WeakSet<ClientChannel>()
+
+/** Runs `fn` once the channel has closed, even if it closed before this call. */
+function onClosed(ch: ClientChannel, fn: () => void): void {
+  if (closedChannels.has(ch)) queueMicrotask(fn)
+  else ch.once('close', fn)
+}
+
 /** Splits the session-pid line off the front of stderr. */
 class StderrDemux {
   pid: string | null = null
@@ -214,7 +224,16 @@ export class SshExecutor implements Executor {
       const client = await this.connect()
       try {
         return await new Promise<ClientChannel>((resolve, reject) => {
-          client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)))
+          client.exec(command, (err, ch) => {
+            if (err) return reject(err)
+            // ssh2 may parse exit-status in the same tick as the exec reply,
+            // before a listener added after `await` exists: record it now.
+            ch.on('exit', (code: number | null, signal?: string) => {
+              exitCodes.set(ch, code ?? (signal === 'KILL' ? 137 : 255))
+            })
+            ch.once('close', () => closedChannels.add(ch))
+            resolve(ch)
+          })
         })
       } catch (err) {
         const msg = (err as Error).message ?? String(err)
@@ -259,7 +278,6 @@ export class SshExecutor implements Executor {
     return new Promise<RunResult>((resolve, reject) => {
       const out: Buffer[] = []
       const err = new StderrDemux()
-      let exitCode: number | null = null
       let settled = false
       const finish = (fn: () => void) => {
         if (settled) return
@@ -282,13 +300,11 @@ export class SshExecutor implements Executor {
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       ch.on('data', (d: Buffer) => out.push(d))
       ch.stderr.on('data', (d: Buffer) => err.push(d))
-      ch.on('exit', (code: number | null, signal?: string) => {
-        exitCode = code ?? (signal === 'KILL' ? 137 : 255)
-      })
-      ch.on('close', () => {
+      onClosed(ch, () => {
         release()
+        const exitCode = exitCodes.get(ch)
         finish(() => {
-          if (exitCode === null) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
+          if (exitCode === undefined) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
           resolve({
             stdout: Buffer.concat(out).toString('utf8'),
             stderr: Buffer.concat(err.rest).toString('utf8'),
@@ -312,16 +328,12 @@ export class SshExecutor implements Executor {
       throw err
     }
     const err = new StderrDemux()
-    let exitCode = 255
     let done = false
     const exited = new Promise<number>((resolve) => {
-      ch.on('exit', (code: number | null) => {
-        exitCode = code ?? 255
-      })
-      ch.on('close', () => {
+      onClosed(ch, () => {
         done = true
         release()
-        resolve(exitCode)
+        resolve(exitCodes.get(ch) ?? 255)
       })
     })
     const kill = () => {
@@ -330,32 +342,21 @@ export class SshExecutor implements Executor {
       ch.close()
     }
     opts.signal?.addEventListener('abort', kill, { once: true })
-    let stderrCtl: ReadableStreamDefaultController<Uint8Array> | null = null
+    let outCtl!: ReadableStreamDefaultController<Uint8Array>
+    let errCtl!: ReadableStreamDefaultController<Uint8Array>
+    const stdout = new ReadableStream<Uint8Array>({ start: (c) => void (outCtl = c), cancel: kill })
+    const stderr = new ReadableStream<Uint8Array>({ start: (c) => void (errCtl = c), cancel: kill })
+    ch.on('data', (d: Buffer) => outCtl.enqueue(new Uint8Array(d)))
     ch.stderr.on('data', (d: Buffer) => {
       err.push(d)
-      while (err.rest.length) stderrCtl?.enqueue(new Uint8Array(err.rest.shift()!))
+      for (const chunk of err.rest.splice(0)) errCtl.enqueue(new Uint8Array(chunk))
     })
-    const stdout = new ReadableStream<Uint8Array>({
-      start(controller) {
-        ch.on('data', (d: Buffer) => controller.enqueue(new Uint8Array(d)))
-        ch.on('close', () => {
-          try {
-            controller.close()
-          } catch {}
-        })
-      },
-      cancel: kill,
-    })
-    const stderr = new ReadableStream<Uint8Array>({
-      start(controller) {
-        stderrCtl = controller
-        ch.on('close', () => {
-          try {
-            controller.close()
-          } catch {}
-        })
-      },
-      cancel: kill,
+    onClosed(ch, () => {
+      for (const c of [outCtl, errCtl]) {
+        try {
+          c.close()
+        } catch {}
+      }
     })
     if (opts.stdin !== undefined) ch.end(opts.stdin)
     else ch.end()
