@@ -64,6 +64,13 @@ describe('SshExecutor over a real sshd', () => {
     expect(e.connectCount).toBe(1)
   })
 
+  test('300 instant commands at once: every exit code arrives (none lost to a race)', async () => {
+    const e = make(target(keyHost))
+    const results = await Promise.allSettled(Array.from({ length: 300 }, (_, i) => e.run(['sh', '-c', `exit ${i % 7}`])))
+    const codes = results.map((r) => (r.status === 'fulfilled' ? r.value.exitCode : String(r.reason)))
+    expect(codes).toEqual(Array.from({ length: 300 }, (_, i) => i % 7))
+  })
+
   test('a command timeout kills the remote process and frees the channel', async () => {
     const e = make(target(keyHost))
     const secs = `987.${Date.now() % 100000}`
