@@ -1,0 +1,41 @@
+/**
+ * Deno entry: the same app (config, plugins, executors) served with
+ * Deno.serve. Run: `deno task serve` (see deno.json) or
+ *   deno run -A src/deno.ts --config lws.config.yaml
+ */
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { builtinPlugins } from '../plugins/index.ts'
+import { diskAssets } from './assets/disk.ts'
+import { ConfigError, configPathFrom, loadConfigFile } from './config/load.ts'
+import { withChunkedBodyLimit } from './http/body-limit.ts'
+import { buildServer } from './server.ts'
+
+declare const Deno: {
+  serve(opts: { hostname: string; port: number; onListen?: (a: { hostname: string; port: number }) => void }, handler: (r: Request) => Response | Promise<Response>): { finished: Promise<void> }
+  args: string[]
+  exit(code: number): never
+}
+
+const { values } = parseArgs({ args: Deno.args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string' } } })
+let config
+try {
+  config = loadConfigFile(configPathFrom(values.config))
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err
+  console.error(`config ${err.source} is invalid:\n  ${err.problems.join('\n  ')}`)
+  Deno.exit(1)
+}
+if (values.port) config.port = Number(values.port)
+const root = fileURLToPath(new URL('..', import.meta.url))
+const parts = await buildServer({ config, builtins: builtinPlugins, assets: diskAssets(root) })
+if (config.apiKeyGenerated) console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n`)
+Deno.serve(
+  {
+    hostname: config.host,
+    port: config.port,
+    onListen: ({ hostname, port }) =>
+      parts.log.info('listening', { url: `http://${hostname}:${port}`, runtime: 'deno', config: config.source }),
+  },
+  withChunkedBodyLimit(parts.app.fetch, config.maxBodyBytes),
+)
