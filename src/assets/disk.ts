@@ -9,11 +9,11 @@ import { type AssetSource, contentTypeOf } from './types.ts'
 
 function fromFiles(files: Record<string, string>): AssetSource {
   const cache = new Map<string, Uint8Array>()
-  for (const [name, path] of Object.entries(files)) cache.set(name, readFileSync(path))
+  for (const [name, path] of Object.entries(files)) cache.set(name, new Uint8Array(readFileSync(path)))
   return {
     get: (name) => {
       const bytes = cache.get(name)
-      return bytes ? new Blob([bytes], { type: contentTypeOf(name) }) : null
+      return bytes ? new Blob([bytes as Uint8Array<ArrayBuffer>], { type: contentTypeOf(name) }) : null
     },
     names: () => [...cache.keys()],
   }

@@ -5,7 +5,7 @@
 import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
 import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
 
-function killGroup(proc: { pid: number; exitCode: number | null; kill(sig?: string): void }): void {
+function killGroup(proc: { pid: number; exitCode: number | null; kill(sig?: number | NodeJS.Signals): void }): void {
   if (proc.exitCode !== null) return
   try {
     process.kill(-proc.pid, 'SIGKILL')
