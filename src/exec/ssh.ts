@@ -263,18 +263,19 @@ export class SshExecutor implements Executor {
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs
     const started = performance.now()
-    const release = await this.slots.acquire()
+    const left = () => Math.max(1, timeoutMs - (performance.now() - started))
+    const expired = () => new HostTimeoutError(this.label, timeoutMs)
+    // The timeout covers waiting for a channel slot and connecting too, so a
+    // busy or black-holed host still answers in time.
+    const release = await withDeadline(this.slots.acquire(), left(), expired, (lateRelease) => lateRelease())
     let ch: ClientChannel
     try {
-      // The timeout covers connecting too, so a black-holed host answers in time.
-      ch = await withDeadline(this.open(remoteCommand(argv)), timeoutMs, () => new HostTimeoutError(this.label, timeoutMs), (late) =>
-        late.close(),
-      )
+      ch = await withDeadline(this.open(remoteCommand(argv)), left(), expired, (late) => late.close())
     } catch (err) {
       release()
       throw err
     }
-    const remaining = Math.max(1, timeoutMs - (performance.now() - started))
+    const remaining = left()
     return new Promise<RunResult>((resolve, reject) => {
       const out: Buffer[] = []
       const err = new StderrDemux()

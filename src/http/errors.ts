@@ -9,13 +9,24 @@ import type { Logger } from '../log.ts'
 
 interface ValidationLike {
   type?: string
+  value?: unknown
   all?: Array<{ path?: string; message?: string; summary?: string; schema?: { title?: string } }>
   valueError?: { path?: string; message?: string }
 }
 
+/**
+ * Elysia checks coerced query numbers one property at a time and then
+ * reports an empty path; find the query parameter holding the bad value.
+ */
+function guessQueryField(err: ValidationLike, request?: Request): string | undefined {
+  if (!request || err.value === undefined || (typeof err.value === 'object' && err.value !== null)) return undefined
+  for (const [key, value] of new URL(request.url).searchParams) if (value === String(err.value)) return `query.${key}`
+  return undefined
+}
+
 /** `body.memory: Expected integer` — always names the field. */
-export function describeValidation(err: ValidationLike): string {
-  const where = err.type ?? 'request'
+export function describeValidation(err: ValidationLike, request?: Request): string {
+  const where = (err.type === 'property' ? guessQueryField(err, request) : undefined) ?? err.type ?? 'request'
   const items = (() => {
     try {
       return err.all ?? []
@@ -45,7 +56,7 @@ export function errorHandler(log: Logger) {
     if (cause instanceof LwsError) return json(cause.status, cause)
     switch (code) {
       case 'VALIDATION':
-        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike)))
+        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike, request)))
       case 'PARSE':
         return json(400, new BadRequestError('malformed request body (expected JSON)'))
       case 'NOT_FOUND':

@@ -525,3 +525,18 @@ describe('pveam download (exit 0 even on task failure)', () => {
     expect(await rejects(client(nos).downloadTemplate('nas', 'x.tar.zst'))).toBeInstanceOf(NotFoundError)
   })
 })
+
+describe('with(): per-view defaults', () => {
+  test('a view applies its timeout to calls without one and shares the node cache', async () => {
+    const fake = new FakeExecutor()
+    fake.on(['pvesh', 'get', '/cluster/status'], { stdout: '[{"type":"node","name":"pve9","local":1}]\n' })
+    fake.on(['pveversion'], { stdout: 'pve-manager/9.0.3/025864202ebb6109 (running kernel: 6.14.8-2-pve)\n' })
+    const client = new ProxmoxClient(fake, { az: 'r/a' })
+    const view = client.with({ timeoutMs: 1234 })
+    expect(await view.node()).toBe('pve9')
+    await view.version()
+    expect(fake.calls.map((c) => c.opts?.timeoutMs)).toEqual([1234, 1234])
+    expect(await client.node()).toBe('pve9')
+    expect(fake.calls).toHaveLength(2) // cached: no second discovery
+  })
+})

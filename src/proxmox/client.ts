@@ -91,24 +91,42 @@ const TIMEOUT = {
 
 const MAX_EXEC_COMMAND = 100_000
 
+/** State shared by a client and its `with()` views. */
+interface NodeCache {
+  name?: string
+  discovery?: Promise<string>
+}
+
 export class ProxmoxClient {
   readonly az: string
-  private nodeName: string | undefined
-  private nodeDiscovery: Promise<string> | undefined
+  private readonly nodeCache: NodeCache = {}
+  /** Options applied to calls that do not set their own (see `with`). */
+  private defaults: CallOptions = {}
 
   constructor(
     private readonly executor: Executor,
     opts: ProxmoxClientOptions,
   ) {
     this.az = opts.az
-    if (opts.node !== undefined && opts.node !== '') this.nodeName = assertPattern('node', opts.node, 'node')
+    if (opts.node !== undefined && opts.node !== '') this.nodeCache.name = assertPattern('node', opts.node, 'node')
+  }
+
+  /**
+   * A view of this client whose calls default to `defaults` (e.g. a short
+   * timeout for a status probe, or the request's abort signal). Calls with
+   * their own timeout (long tasks) keep it. Shares the node-name cache.
+   */
+  with(defaults: CallOptions): ProxmoxClient {
+    const view = Object.create(this) as ProxmoxClient
+    view.defaults = { ...this.defaults, ...defaults }
+    return view
   }
 
   // ---------------------------------------------------------------- plumbing
 
   /** Run argv; throw the mapped LwsError if it failed (errors.ts rules). */
   private async run(argv: string[], opts: RunOptions = {}, ctx: FailureContext = {}): Promise<RunResult> {
-    const result = await this.executor.run(argv, opts)
+    const result = await this.executor.run(argv, { ...this.defaults, ...opts })
     const shown = opts.secretArgs?.length ? argv.map((a, i) => (opts.secretArgs!.includes(i) ? '***' : a)) : argv
     checkResult(this.az, shown, result, ctx)
     return result
@@ -145,23 +163,24 @@ export class ProxmoxClient {
 
   /** The PVE node name: configured, else discovered once (`/cluster/status` local entry, then `hostname`). */
   async node(): Promise<string> {
-    if (this.nodeName !== undefined) return this.nodeName
-    this.nodeDiscovery ??= this.discoverNode().then(
+    const cache = this.nodeCache
+    if (cache.name !== undefined) return cache.name
+    cache.discovery ??= this.discoverNode().then(
       (n) => {
-        this.nodeName = n
+        cache.name = n
         return n
       },
       (e) => {
-        this.nodeDiscovery = undefined // retry on the next call
+        cache.discovery = undefined // retry on the next call
         throw e
       },
     )
-    return this.nodeDiscovery
+    return cache.discovery
   }
 
   private async discoverNode(): Promise<string> {
     const argv = ['pvesh', 'get', '/cluster/status', '--output-format', 'json']
-    const r = await this.executor.run(argv)
+    const r = await this.executor.run(argv, this.defaults)
     if (r.exitCode === 0) {
       try {
         const entries = asArray(parsePveshJson(r.stdout), 'cluster status')
@@ -363,7 +382,7 @@ export class ProxmoxClient {
     let before: number | undefined
     if (relative) before = (await this.diskOf(id, d)).bytes
     const argv = ['pct', 'resize', id, d, s]
-    const r = await this.executor.run(argv, this.runOpts(call, TIMEOUT.resize))
+    const r = await this.executor.run(argv, { ...this.defaults, ...this.runOpts(call, TIMEOUT.resize) })
     try {
       checkResult(this.az, argv, r, { vmid: id })
     } catch (e) {
@@ -398,7 +417,7 @@ export class ProxmoxClient {
     const argv = ['pct', 'exec', id, '--', 'sh', '-c', command]
     const runOpts = this.runOpts(opts)
     if (opts.stdin !== undefined) runOpts.stdin = opts.stdin
-    const r = await this.executor.run(argv, runOpts)
+    const r = await this.executor.run(argv, { ...this.defaults, ...runOpts })
     const refusal = execRefusal(this.az, argv, r, id)
     if (refusal) throw refusal
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }

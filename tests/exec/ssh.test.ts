@@ -154,3 +154,17 @@ describe('SshExecutor timeouts while connecting', () => {
     }
   })
 })
+
+describe('SshExecutor queueing', () => {
+  test('the timeout also covers waiting for a free channel', async () => {
+    const [h] = await sharedHosts()
+    const e = make(target(h), { maxChannels: 1 })
+    const blocker = e.run(['sleep', '1'])
+    const t0 = performance.now()
+    const err = await e.run(['true'], { timeoutMs: 200 }).catch((x) => x)
+    expect(err).toBeInstanceOf(HostTimeoutError)
+    expect(performance.now() - t0).toBeLessThan(800)
+    expect((await blocker).exitCode).toBe(0)
+    expect((await e.run(['true'])).exitCode).toBe(0) // the slot was not leaked
+  })
+})

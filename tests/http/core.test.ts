@@ -92,6 +92,13 @@ describe('request errors', () => {
     expect(body.details).toContain('body.argv')
   })
 
+  test('an out-of-range query number → 400 naming the query parameter', async () => {
+    const res = await s.request('/api/v1/probe/echo?n=5')
+    expect(res.status).toBe(400)
+    expect((await errorBody(res)).details).toBe('query.n: Expected number to be greater or equal to 100')
+    expect((await s.request('/api/v1/probe/echo?n=150')).status).toBe(200)
+  })
+
   test('hostile region/az names → 400; unknown ones → 404 listing the known ones', async () => {
     const bad = await s.json('/api/v1/probe/run', { argv: ['true'], region: 'x; reboot' })
     expect(bad.status).toBe(400)

@@ -1,0 +1,60 @@
+/**
+ * POST /px/reboot: reboots one Proxmox host, only with `"confirm": true`.
+ * Every accepted request leaves an audit line before anything is sent.
+ */
+import type { PluginContext } from '../../../src/plugins/types.ts'
+import { assertReachable, reason } from '../reach.ts'
+import { PROBE_TIMEOUT, type PxSchemas } from '../schemas.ts'
+
+// `reboot` only queues the shutdown and returns; this bounds a host that hangs instead.
+const REBOOT_TIMEOUT_MS = 30_000
+
+const clip = (v: string | null | undefined, n = 200) => (v ? v.slice(0, n) : null)
+
+export function rebootRoutes(ctx: PluginContext, s: PxSchemas) {
+  const { errors, log } = ctx
+  return new ctx.Elysia({ name: 'px-reboot' }).post(
+    '/px/reboot',
+    async ({ body, request, server }) => {
+      const h = ctx.zones.resolve(body?.region, body?.az)
+      const { region, az, host } = h.zone
+      if (body?.confirm !== true) {
+        throw new errors.BadRequestError(`confirm: set "confirm": true to reboot ${h.label} (${host}); nothing was sent`)
+      }
+      await assertReachable(errors, h, PROBE_TIMEOUT.default)
+      const node = await h.pve.node()
+      const requester = {
+        client_ip: server?.requestIP(request)?.address ?? null,
+        forwarded_for: clip(request.headers.get('x-forwarded-for')),
+        user_agent: clip(request.headers.get('user-agent')),
+      }
+      log.warn('audit: host reboot', { region, az, host, node, ...requester })
+      const requestedAt = new Date().toISOString()
+      let output: string
+      try {
+        const r = await h.exec.run(['reboot'], { timeoutMs: REBOOT_TIMEOUT_MS })
+        if (r.exitCode !== 0) throw new errors.CommandError(h.label, ['reboot'], r.stdout, r.stderr, r.exitCode)
+        output = `reboot of ${node} (${h.label}, ${host}) requested`
+      } catch (e) {
+        // The host answered a moment ago: losing it while `reboot` runs is the reboot taking effect.
+        if (!(e instanceof errors.HostUnreachableError)) {
+          log.warn('audit: host reboot failed', { region, az, host, node, error: reason(e) })
+          throw e
+        }
+        output = `reboot of ${node} (${h.label}, ${host}) requested; the connection closed while it ran, as the host went down`
+      }
+      log.warn('audit: host reboot sent', { region, az, host, node })
+      return { region, az, host, node, rebooting: true as const, output, requested_at: requestedAt }
+    },
+    {
+      body: s.RebootBody,
+      response: { 200: s.RebootResponse, ...ctx.schemas.errorResponses(400, 401, 404, 500, 502, 504) },
+      detail: {
+        tags: ['px'],
+        summary: 'Reboot a Proxmox host',
+        description:
+          'Reboots the host of `region`/`az`. Requires `"confirm": true`; without it the answer is 400 and nothing is sent. Every container on the host goes down with it.',
+      },
+    },
+  )
+}

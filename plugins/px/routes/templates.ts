@@ -1,0 +1,105 @@
+/**
+ * GET /px/templates: container templates on a host (volume ids that work as
+ * `image_id`), optionally with what `pveam available` offers.
+ * POST /px/templates/download: `pveam download <storage> <template>`.
+ */
+import type { PluginContext } from '../../../src/plugins/types.ts'
+import { splitContent, toTemplateEntry } from '../convert.ts'
+import { assertReachable } from '../reach.ts'
+import { PROBE_TIMEOUT, type AvailableEntry, type PxSchemas } from '../schemas.ts'
+
+export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
+  const { errors } = ctx
+  return new ctx.Elysia({ name: 'px-templates' })
+    .get(
+      '/px/templates',
+      async ({ query }) => {
+        const h = ctx.zones.resolve(query.region, query.az)
+        await assertReachable(errors, h, PROBE_TIMEOUT.default)
+        const [node, local, offered] = await Promise.all([
+          h.pve.node(),
+          query.storage === undefined ? h.pve.templates() : h.pve.storageContent(query.storage, 'vztmpl'),
+          query.available ? h.pve.availableTemplates(query.section) : undefined,
+        ])
+        const templates = local.map(toTemplateEntry)
+        const where = { region: h.zone.region, az: h.zone.az, host: h.zone.host, node }
+        if (!offered) return { ...where, templates }
+        const available = offered.map(
+          (a): AvailableEntry => ({
+            section: a.section,
+            template: a.template,
+            arch: a.arch ?? null,
+            downloaded: templates.filter((t) => t.name === a.template).map((t) => t.image_id),
+          }),
+        )
+        return { ...where, templates, available }
+      },
+      {
+        query: s.TemplatesQuery,
+        response: { 200: s.TemplatesResponse, ...ctx.schemas.errorResponses(400, 401, 404, 500, 502, 504) },
+        detail: {
+          tags: ['px'],
+          summary: 'List container templates',
+          description:
+            'Templates on every active storage that holds `vztmpl` (or only on `storage`), as volume ids usable directly as `image_id`. With `available=true`, also what `pveam available` offers (`section` narrows it); an empty list there usually means the host never ran `pveam update`.',
+        },
+      },
+    )
+    .post(
+      '/px/templates/download',
+      async ({ body }) => {
+        const h = ctx.zones.resolve(body.region, body.az)
+        await assertReachable(errors, h, PROBE_TIMEOUT.default)
+        const [node, storages] = await Promise.all([h.pve.node(), h.pve.storages()])
+        // pveam would say "does not support templates" as a bare 500; say it as a client error, with the choices.
+        const store = storages.find((x) => x.storage === body.storage)
+        const holding = storages.filter((x) => splitContent(x.content).includes('vztmpl')).map((x) => x.storage)
+        if (!store) {
+          throw new errors.NotFoundError(`storage '${body.storage}' does not exist on ${h.label} (storages holding templates: ${holding.join(', ') || 'none'})`)
+        }
+        if (!splitContent(store.content).includes('vztmpl')) {
+          throw new errors.BadRequestError(
+            `storage: '${body.storage}' does not hold templates (content: ${store.content || 'none'}); use one of: ${holding.join(', ') || 'none'}`,
+          )
+        }
+        if (store.enabled === 0 || store.active !== 1) {
+          throw new errors.ConflictError(`storage '${body.storage}' is ${store.enabled === 0 ? 'disabled' : 'not active'} on ${h.label}`)
+        }
+        const { volid, output } = await h.pve.downloadTemplate(body.storage, body.template)
+        // `pveam download` exits 0 even when its task failed (facts §14.4):
+        // only a file on the storage proves the download.
+        const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
+        if (!file) {
+          throw new errors.CommandError(
+            h.label,
+            ['pveam', 'download', body.storage, body.template],
+            output,
+            `pveam download reported success, but ${volid} is not on storage '${body.storage}'`,
+            0,
+          )
+        }
+        return {
+          region: h.zone.region,
+          az: h.zone.az,
+          host: h.zone.host,
+          node,
+          storage: body.storage,
+          template: body.template,
+          image_id: volid,
+          size_bytes: file.size,
+          already_present: /no need to download/.test(output),
+          output,
+        }
+      },
+      {
+        body: s.DownloadBody,
+        response: { 200: s.DownloadResponse, ...ctx.schemas.errorResponses(400, 401, 404, 409, 500, 502, 504) },
+        detail: {
+          tags: ['px'],
+          summary: 'Download a container template',
+          description:
+            'Runs `pveam download <storage> <template>` (a name from `GET /px/templates?available=true`) and checks that the file arrived, since pveam exits 0 even when the download failed. Answers with the new `image_id`.',
+        },
+      },
+    )
+}
