@@ -18,7 +18,6 @@ const plugin: LwsPlugin = {
   description: 'LXC container lifecycle: create, list, power, scale, exec, snapshots, resources',
   setup(ctx) {
     const c = lxcContext(ctx)
-    // Static paths (/lxc/instances/start ...) before /lxc/instances/:instance_id, for readers; the router does not depend on it.
     return new ctx.Elysia({ name: 'lxc' })
       .use(createRoute(c))
       .use(listRoute(c))
