@@ -45,6 +45,9 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
     port: config.port,
     // Backstop only: bodyLimit answers 413 in the API's JSON shape first.
     maxRequestBodySize: config.maxBodyBytes * 2,
+    // Bun closes a request that sends nothing for 10 s by default; a pct create,
+    // a long exec or a followed log stream legitimately takes longer.
+    idleTimeout: 0,
     fetch: withChunkedBodyLimit(parts.app.fetch, config.maxBodyBytes),
   })
   parts.log.info('listening', {

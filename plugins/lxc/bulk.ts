@@ -1,0 +1,79 @@
+/**
+ * Helpers for requests that act on several containers: bounded concurrency,
+ * per-instance failures in the seed's error shape, and the rule for the HTTP
+ * status of the whole answer (all failed → the failure itself; otherwise 200
+ * with each result).
+ */
+import type { Static } from '@sinclair/typebox'
+import { ACTIONS_PER_REQUEST, type LxcContext } from './context.ts'
+import type { LxcSchemas } from './schemas.ts'
+
+export type Failure = Static<LxcSchemas['Failure']>
+export type ActionResult = Static<LxcSchemas['ActionResult']>
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i]!, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return out
+}
+
+/** Validated, de-duplicated ids as strings, in request order. */
+export function uniqueIds(c: LxcContext, input: ReadonlyArray<string | number>): string[] {
+  const seen = new Set<string>()
+  for (const raw of input) seen.add(c.ids.assertVmid(raw, 'instance_ids'))
+  return [...seen]
+}
+
+/** Anything thrown → the failure shape; errors that are not LwsErrors are logged and hidden. */
+export function toFailure(c: LxcContext, err: unknown, instanceId?: string): Failure {
+  const e = err instanceof c.errors.LwsError ? err : unexpected(c, err)
+  const f: Failure = { status_code: e.status, error: e.title, details: e.details, return_code: e.returnCode }
+  if (instanceId !== undefined) f.instance_id = instanceId
+  return f
+}
+
+function unexpected(c: LxcContext, err: unknown) {
+  c.log.error('lxc: unexpected error', { error: String((err as Error)?.message ?? err), stack: (err as Error)?.stack })
+  return new c.errors.InternalError()
+}
+
+/** The error answer when nothing succeeded: one failure is returned as itself; several are summed up. */
+export function allFailedError(c: LxcContext, failures: Failure[]) {
+  const first = failures[0]!
+  if (failures.length === 1) return new c.errors.LwsError(first.status_code, first.error, first.details, first.return_code)
+  const same = failures.every((f) => f.status_code === first.status_code)
+  const details = failures.map((f) => (f.instance_id ? `${f.instance_id}: ${f.details}` : f.details)).join('; ')
+  return new c.errors.LwsError(same ? first.status_code : 500, same ? first.error : 'Command failed', details, first.return_code)
+}
+
+/**
+ * Runs one action per id and builds the bulk answer. `act` returns the
+ * success row (plus any route-specific fields); anything it throws becomes
+ * that id's failure.
+ */
+export async function bulk<Extra extends object = object>(
+  c: LxcContext,
+  ids: string[],
+  act: (id: string) => Promise<Omit<ActionResult, 'instance_id' | 'success'> & Extra>,
+): Promise<{ output: string; results: Array<ActionResult & Partial<Extra>> }> {
+  const results = await mapLimit(ids, ACTIONS_PER_REQUEST, async (id): Promise<ActionResult & Partial<Extra>> => {
+    try {
+      return { instance_id: id, success: true, ...(await act(id)) } as ActionResult & Partial<Extra>
+    } catch (err) {
+      const error = toFailure(c, err, id)
+      return { instance_id: id, success: false, message: error.details, error } as ActionResult & Partial<Extra>
+    }
+  })
+  const failed = results.filter((r) => !r.success).map((r) => r.error!)
+  if (failed.length === results.length) throw allFailedError(c, failed)
+  const output = results.map((r) => `${r.instance_id}: ${r.success ? r.message : `failed: ${r.message}`}`).join('\n')
+  return { output, results }
+}

@@ -1,0 +1,193 @@
+/**
+ * Container snapshots: list (as a tree: each snapshot names its parent),
+ * create, delete, roll back.
+ */
+import type { ZoneHandle } from '../../../src/hosts/registry.ts'
+import type { Snapshot } from '../../../src/proxmox/schemas.ts'
+import { placementOf, type LxcContext } from '../context.ts'
+
+export function snapshotSchemas(c: LxcContext) {
+  const { t, s } = c
+  const View = t.Object(
+    {
+      name: t.String(),
+      description: t.String(),
+      parent: t.Union([t.String(), t.Null()], { description: 'The snapshot this one was taken after, or null for a root' }),
+      created_at: t.Union([t.String(), t.Null()], { description: 'ISO 8601 (UTC)' }),
+      snaptime: t.Union([t.Number(), t.Null()], { description: 'Unix epoch seconds' }),
+      current: t.Boolean({ description: 'The container’s current state derives from this snapshot' }),
+    },
+    { title: 'LxcSnapshot' },
+  )
+  const listResponse = t.Object(
+    {
+      instance_id: t.String(),
+      ...s.placement,
+      current_parent: t.Union([t.String(), t.Null()], { description: 'Snapshot the current state derives from' }),
+      snapshots: t.Array(View, { description: 'Parents before their children, siblings oldest first' }),
+    },
+    { title: 'LxcSnapshotList' },
+  )
+  const createBody = t.Object({
+    snapshot_name: s.SnapshotName,
+    description: t.Optional(t.String({ maxLength: 8192, description: 'Free text (no control characters other than newline and tab)' })),
+    ...s.zoneBody,
+  })
+  const actionResponse = t.Object(
+    {
+      output: t.String(),
+      instance_id: t.String(),
+      snapshot_name: t.String(),
+      ...s.placement,
+      status: t.Optional(t.String({ description: 'Container status afterwards (rollback)' })),
+      snapshot: t.Optional(View),
+    },
+    { title: 'LxcSnapshotAction' },
+  )
+  const snapParams = t.Object({ instance_id: s.InstanceId, snapshot_name: s.SnapshotName })
+  const rollbackBody = t.Optional(
+    t.Object({
+      start: t.Optional(t.Boolean({ description: 'Start the container after the rollback (Proxmox leaves it stopped; default false)' })),
+      ...s.zoneBody,
+    }),
+  )
+  return { View, listResponse, createBody, actionResponse, snapParams, rollbackBody }
+}
+
+/**
+ * Parents before their children, siblings oldest first. snaptime has
+ * one-second resolution, so time alone cannot order snapshots taken in the
+ * same second.
+ */
+export function treeOrder(list: Snapshot[]): Snapshot[] {
+  const names = new Set(list.map((x) => x.name))
+  const byTime = (a: Snapshot, b: Snapshot) => (a.snaptime ?? 0) - (b.snaptime ?? 0) || a.name.localeCompare(b.name)
+  const children = new Map<string | undefined, Snapshot[]>()
+  for (const x of list) {
+    const parent = x.parent !== undefined && names.has(x.parent) ? x.parent : undefined
+    children.set(parent, [...(children.get(parent) ?? []), x])
+  }
+  const out: Snapshot[] = []
+  const walk = (parent: string | undefined) => {
+    for (const x of (children.get(parent) ?? []).sort(byTime)) {
+      if (out.includes(x)) continue
+      out.push(x)
+      walk(x.name)
+    }
+  }
+  walk(undefined)
+  // Anything a broken parent chain (a cycle) kept out of the walk, at the end.
+  return [...out, ...list.filter((x) => !out.includes(x)).sort(byTime)]
+}
+
+function view(x: Snapshot) {
+  return {
+    name: x.name,
+    description: x.description.replace(/\n$/, ''),
+    parent: x.parent ?? null,
+    created_at: x.snaptime ? new Date(x.snaptime * 1000).toISOString() : null,
+    snaptime: x.snaptime ?? null,
+    current: x.current,
+  }
+}
+
+export function snapshotRoutes(c: LxcContext) {
+  const sch = snapshotSchemas(c)
+  const errs = c.s.errors
+  const name = (raw: string) => c.ids.assertSnapshotName(raw)
+  return new c.Elysia({ name: 'lxc-snapshots' })
+    .get(
+      '/lxc/instances/:instance_id/snapshots',
+      async ({ params, query }) => {
+        const zone = c.zones.resolve(query.region, query.az)
+        const id = c.ids.assertVmid(params.instance_id)
+        const list = await zone.pve.snapshots(id)
+        return {
+          instance_id: id,
+          ...placementOf(zone),
+          current_parent: list.find((x) => x.current)?.name ?? null,
+          snapshots: treeOrder(list).map(view),
+        }
+      },
+      {
+        params: c.s.InstanceIdParams,
+        query: c.s.ZoneQuery,
+        response: { 200: sch.listResponse, ...errs(400, 401, 404, 500, 502, 504) },
+        detail: { tags: ['lxc'], summary: 'List snapshots of a container' },
+      },
+    )
+    .post(
+      '/lxc/instances/:instance_id/snapshots',
+      async ({ params, body }) => {
+        const zone = c.zones.resolve(body.region, body.az)
+        const id = c.ids.assertVmid(params.instance_id)
+        const snap = name(body.snapshot_name)
+        await zone.pve.snapshot(id, snap, body.description === undefined ? {} : { description: body.description })
+        const made = await find(zone, id, snap)
+        return {
+          output: `snapshot '${snap}' of container ${id} created`,
+          instance_id: id,
+          snapshot_name: snap,
+          ...placementOf(zone),
+          ...(made ? { snapshot: view(made) } : {}),
+        }
+      },
+      {
+        params: c.s.InstanceIdParams,
+        body: sch.createBody,
+        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        detail: {
+          tags: ['lxc'],
+          summary: 'Create a snapshot',
+          description: 'A name already used → 409; a locked container → 409; a storage without snapshot support → 409.',
+        },
+      },
+    )
+    .delete(
+      '/lxc/instances/:instance_id/snapshots/:snapshot_name',
+      async ({ params, query }) => {
+        const zone = c.zones.resolve(query.region, query.az)
+        const id = c.ids.assertVmid(params.instance_id)
+        const snap = name(params.snapshot_name)
+        await zone.pve.delsnapshot(id, snap)
+        return { output: `snapshot '${snap}' of container ${id} deleted`, instance_id: id, snapshot_name: snap, ...placementOf(zone) }
+      },
+      {
+        params: sch.snapParams,
+        query: c.s.ZoneQuery,
+        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        detail: { tags: ['lxc'], summary: 'Delete a snapshot', description: 'Its children are re-attached to its parent. Unknown snapshot → 404.' },
+      },
+    )
+    .post(
+      '/lxc/instances/:instance_id/snapshots/:snapshot_name/rollback',
+      async ({ params, body }) => {
+        const zone = c.zones.resolve(body?.region, body?.az)
+        const id = c.ids.assertVmid(params.instance_id)
+        const snap = name(params.snapshot_name)
+        await zone.pve.rollback(id, snap, { start: body?.start === true })
+        const st = await zone.pve.containerStatus(id)
+        return {
+          output: `container ${id} rolled back to '${snap}' (${st.status})`,
+          instance_id: id,
+          snapshot_name: snap,
+          ...placementOf(zone),
+          status: st.status,
+        }
+      },
+      {
+        params: sch.snapParams,
+        body: sch.rollbackBody,
+        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        detail: {
+          tags: ['lxc'],
+          summary: 'Roll a container back to a snapshot',
+          description: 'A running container is stopped first (by Proxmox) and stays stopped unless `start` is true.',
+        },
+      },
+    )
+}
+
+async function find(zone: ZoneHandle, id: string, snap: string): Promise<Snapshot | undefined> {
+  return (await zone.pve.snapshots(id).catch(() => [])).find((x) => x.name === snap)
+}

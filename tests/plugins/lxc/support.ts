@@ -1,0 +1,143 @@
+/**
+ * Shared setup of the lxc plugin tests: the real app (startApp) with AZs on
+ * the two Proxmox test hosts, light instance sizes, helpers to inspect and
+ * clean up containers directly on a host. Each file calls `env.close()` in
+ * its own afterAll (hooks registered from inside beforeAll would run at once).
+ */
+import type { TestHost } from '../../pvehost/host.ts'
+import { sharedHosts } from '../../support/hosts.ts'
+import { KEY, startApp } from '../../http/harness.ts'
+
+export const IMAGE = 'local:vztmpl/ubuntu-22.04.tar.gz'
+export const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz'
+export const SMALL_MB = 256
+export const MEDIUM_MB = 384
+
+export type App = Awaited<ReturnType<typeof startApp>>
+
+export interface LxcEnv {
+  app: App
+  h1: TestHost
+  h2: TestHost
+  /** The test host behind an AZ name (az1 → h1, az2 → h2). */
+  host(az: string): TestHost
+  /** Remembers containers to destroy when the file ends (ids must be unique per host). */
+  track(az: string, ...ids: string[]): void
+  /** Destroys tracked containers now. */
+  cleanup(): Promise<void>
+  /** cleanup(), then closes the app's SSH connections. Call it in afterAll. */
+  close(): Promise<void>
+  post<T = any>(path: string, body: unknown): Promise<{ status: number; body: T }>
+  get<T = any>(path: string): Promise<{ status: number; body: T }>
+  del<T = any>(path: string): Promise<{ status: number; body: T }>
+}
+
+/**
+ * `startVmid` keeps each test file in its own id range, so a leftover of one
+ * file never looks like a result of another. `deadAz` adds an AZ where
+ * nothing listens.
+ */
+export async function lxcEnv(opts: { startVmid: number; deadAz?: boolean; extra?: string }): Promise<LxcEnv> {
+  const [h1, h2] = await sharedHosts()
+  const app = await startApp(`
+api_key: ${KEY}
+start_vmid: ${opts.startVmid}
+default_storage: local-lvm
+default_network: vmbr0
+regions:
+  eu-south-1:
+    availability_zones:
+      az1: { host: ${h1!.ip}, ssh_port: ${h1!.port}, user: root, ssh_key_file: ${h1!.keyFile}, ssh_host_fingerprint: "${h1!.fingerprint}" }
+  eu-central-1:
+    availability_zones:
+      az2: { host: ${h2!.ip}, ssh_port: ${h2!.port}, user: root, ssh_password: "${h2!.password}" }
+${opts.deadAz ? '      dead: { host: 127.0.0.9, ssh_port: 2299, user: root, ssh_password: nope-secret }\n' : ''}instance_sizes:
+  small: { memory: ${SMALL_MB}, cpulimit: 1, storage: "local-lvm:1" }
+  medium: { memory: ${MEDIUM_MB}, cpulimit: 2, storage: "local-lvm:1" }
+${opts.extra ?? ''}
+`)
+  const tracked = new Map<string, Set<string>>()
+  const host = (az: string) => (az === 'az2' ? h2! : h1!)
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res =
+      body === undefined
+        ? await app.request(`/api/v1${path}`, { method })
+        : await app.json(`/api/v1${path}`, body, { method })
+    const text = await res.text()
+    let parsed: any
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      parsed = text
+    }
+    return { status: res.status, body: parsed }
+  }
+  const env: LxcEnv = {
+    app,
+    h1: h1!,
+    h2: h2!,
+    host,
+    track(az, ...ids) {
+      let s = tracked.get(az)
+      if (!s) tracked.set(az, (s = new Set()))
+      for (const id of ids) s.add(id)
+    },
+    async cleanup() {
+      await Promise.all(
+        [...tracked].flatMap(([az, ids]) => [...ids].map((id) => destroyOnHost(host(az), id))),
+      )
+      tracked.clear()
+    },
+    async close() {
+      await env.cleanup()
+      await app.zones.closeAll()
+    },
+    post: (path, body) => call('POST', path, body),
+    get: (path) => call('GET', path),
+    del: (path) => call('DELETE', path),
+  }
+  return env
+}
+
+/** Removes a container on a host whatever its state (unlocked, stopped, purged). */
+export async function destroyOnHost(h: TestHost, id: string): Promise<void> {
+  await h.exec(['sh', '-c', 'pct unlock "$1" 2>/dev/null; pct destroy "$1" --force 1 --purge 1 >/dev/null 2>&1; true', 'sh', id])
+}
+
+/** `pct status <id>` on the host: running | stopped | missing. */
+export async function statusOnHost(h: TestHost, id: string): Promise<string> {
+  const r = await h.exec(['pct', 'status', id])
+  if (r.exitCode !== 0) return 'missing'
+  return r.stdout.trim().replace(/^status: /, '')
+}
+
+/** `pct config <id>` on the host as key → value. */
+export async function configOnHost(h: TestHost, id: string): Promise<Record<string, string>> {
+  const r = await h.exec(['pct', 'config', id])
+  if (r.exitCode !== 0) throw new Error(`pct config ${id}: ${r.stderr}`)
+  return Object.fromEntries(
+    r.stdout
+      .split('\n')
+      .filter((l) => l.includes(': '))
+      .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
+  )
+}
+
+/**
+ * The memory limit the kernel enforces on a running container, in bytes, read
+ * from its init process's cgroup on the host (cgroup v2 `memory.max`, or v1
+ * `memory.limit_in_bytes`). The pid comes from `pct status --verbose`.
+ */
+export async function cgroupMemoryLimit(h: TestHost, id: string): Promise<number> {
+  const script = `
+pid=$(pct status "$1" --verbose | sed -n 's/^pid: //p')
+[ -n "$pid" ] || { echo "no pid" >&2; exit 1; }
+v1=$(sed -n 's/^[0-9]*:\\([^:]*,\\)\\{0,1\\}memory\\(,[^:]*\\)\\{0,1\\}:\\(.*\\)$/\\3/p' /proc/$pid/cgroup)
+if [ -n "$v1" ]; then cat "/sys/fs/cgroup/memory$v1/memory.limit_in_bytes"; exit; fi
+v2=$(sed -n 's/^0:://p' /proc/$pid/cgroup)
+cat "/sys/fs/cgroup$v2/memory.max"
+`
+  const r = await h.exec(['sh', '-c', script, 'sh', id])
+  if (r.exitCode !== 0) throw new Error(`cgroup of ${id}: ${r.stderr}`)
+  return Number(r.stdout.trim())
+}

@@ -1,0 +1,306 @@
+/**
+ * The lxc plugin's own logic without test hosts: the VMID allocator, network
+ * planning, and the create route's recovery paths (id taken by someone else,
+ * start failure, killed create, fail-fast) driven through the real app with a
+ * FakeExecutor behind the AZ.
+ */
+import { describe, expect, test } from 'bun:test'
+import { builtinPlugins } from '../../../plugins/index.ts'
+import { lxcContext } from '../../../plugins/lxc/context.ts'
+import { buildNetworks, prefixLength } from '../../../plugins/lxc/network.ts'
+import { resolveSize } from '../../../plugins/lxc/sizes.ts'
+import { VmidAllocator, VmidExhaustedError } from '../../../plugins/lxc/vmid-allocator.ts'
+import { swaggerAssets, uiAssets } from '../../../src/assets/bun-embedded.ts'
+import { parseConfigText, resolveConfig } from '../../../src/config/load.ts'
+import * as errors from '../../../src/errors/catalogue.ts'
+import { HostTimeoutError } from '../../../src/errors/catalogue.ts'
+import * as schemas from '../../../src/http/schemas.ts'
+import { memoryLogger } from '../../../src/log.ts'
+import { FakeExecutor } from '../../../src/proxmox/fake-executor.ts'
+import * as ids from '../../../src/proxmox/ids.ts'
+import { buildServer } from '../../../src/server.ts'
+import { Elysia, t } from 'elysia'
+
+const KEY = 'unit-key-0123456789'
+const YAML = `
+api_key: ${KEY}
+start_vmid: 17000
+regions:
+  r1:
+    availability_zones:
+      a1: { host: 127.0.0.1, local: true, node: pve1 }
+instance_sizes:
+  small: { memory: 256, storage: "local-lvm:1" }
+  big: { memory: 2048, cpulimit: 2, cores: 2, swap: 0, storage: 8 }
+`
+
+function config(yaml = YAML) {
+  return resolveConfig(parseConfigText(yaml, '(inline)'), '(inline)', { env: {} })
+}
+
+function ctx(yaml = YAML) {
+  const cfg = config(yaml)
+  return lxcContext({ Elysia, t, config: cfg, zones: null as never, log: memoryLogger(), errors, schemas, ids })
+}
+
+const IMAGE = 'local:vztmpl/ubuntu-22.04.tar.gz'
+const TEMPLATES = JSON.stringify([{ volid: IMAGE, size: 1, format: 'tgz', content: 'vztmpl' }])
+const status = (vmid: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ vmid, name: `CT${vmid}`, status: 'running', type: 'lxc', cpus: 1, maxmem: 268435456, mem: 1, ...extra })
+
+/** The real app (all middleware, every built-in plugin) with `fake` behind the only AZ. */
+async function appWith(fake: FakeExecutor) {
+  fake.on(['pvesh', 'get', '/nodes/pve1/storage/local/content'], { stdout: TEMPLATES })
+  const raw = parseConfigText(YAML, '(inline)') as Record<string, unknown>
+  raw.plugins_dir = '/nonexistent'
+  const cfg = resolveConfig(raw, '(inline)', { env: {} })
+  const log = memoryLogger()
+  const parts = await buildServer({ config: cfg, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets }, log, executorFactory: () => fake })
+  const post = async (path: string, body: unknown) => {
+    const res = await parts.app.handle(
+      new Request(`http://localhost/api/v1${path}`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    )
+    return { status: res.status, body: (await res.json()) as any }
+  }
+  return { post, log }
+}
+
+const creates = (fake: FakeExecutor) => fake.argvs().filter((a) => a[0] === 'pct' && a[1] === 'create').map((a) => a[2])
+
+describe('VmidAllocator', () => {
+  const zone = (used: number[], delay = 0) => ({
+    label: 'r/a',
+    pve: {
+      clusterResources: async () => {
+        await Bun.sleep(delay)
+        return used.map((vmid) => ({ vmid }))
+      },
+    },
+  })
+
+  test('lowest free ids ≥ start, skipping used, reserved and avoided ones', async () => {
+    const a = new VmidAllocator(100)
+    const z = zone([100, 102])
+    expect(await a.allocate(z, 2)).toEqual([101, 103])
+    expect(await a.allocate(z, 1)).toEqual([104])
+    expect(await a.allocate(z, 1, new Set([105]))).toEqual([106])
+    a.release(z, 101)
+    expect(await a.allocate(z, 1)).toEqual([101])
+    expect(a.reservedIds('r/a')).toEqual([101, 103, 104, 106])
+  })
+
+  test('concurrent allocations in one AZ never overlap; AZs are independent', async () => {
+    const a = new VmidAllocator(500)
+    const z = zone([], 5)
+    const got = await Promise.all(Array.from({ length: 10 }, () => a.allocate(z, 3)))
+    const flat = got.flat()
+    expect(new Set(flat).size).toBe(30)
+    expect(Math.min(...flat)).toBe(500)
+    expect(Math.max(...flat)).toBe(529)
+    const other = { ...zone([]), label: 'r/b' }
+    expect(await a.allocate(other, 1)).toEqual([500])
+  })
+
+  test('a failing listing rejects that call only; the queue goes on', async () => {
+    const a = new VmidAllocator(100)
+    const broken = { label: 'r/a', pve: { clusterResources: async () => Promise.reject(new Error('down')) } }
+    await expect(a.allocate(broken, 1)).rejects.toThrow('down')
+    expect(await a.allocate(zone([]), 1)).toEqual([100])
+  })
+
+  test('exhausted range → VmidExhaustedError, nothing stays reserved', async () => {
+    const a = new VmidAllocator(999_999_998)
+    await expect(a.allocate(zone([999_999_999]), 2)).rejects.toBeInstanceOf(VmidExhaustedError)
+    expect(a.reservedIds('r/a')).toEqual([])
+  })
+})
+
+describe('network planning', () => {
+  const c = ctx()
+  test('consecutive static addresses within the subnet, gateway on each', () => {
+    const nets = buildNetworks(c, { ip: '192.168.1.253', netmask: '255.255.255.0', gateway: '192.168.1.1' }, 2)
+    expect(nets).toEqual([
+      { bridge: 'vmbr0', ip: '192.168.1.253/24', gw: '192.168.1.1' },
+      { bridge: 'vmbr0', ip: '192.168.1.254/24', gw: '192.168.1.1' },
+    ])
+    expect(() => buildNetworks(c, { ip: '192.168.1.254', netmask: 24 }, 2)).toThrow('do not fit')
+    expect(buildNetworks(c, { ip: '10.0.0.7', netmask: '/32' }, 1)).toEqual([{ bridge: 'vmbr0', ip: '10.0.0.7/32' }])
+  })
+
+  test('dhcp by default, unconfigured with dhcp: false; conflicting fields refused', () => {
+    expect(buildNetworks(c, {}, 2)).toEqual([
+      { bridge: 'vmbr0', ip: 'dhcp' },
+      { bridge: 'vmbr0', ip: 'dhcp' },
+    ])
+    expect(buildNetworks(c, { dhcp: false }, 1)).toEqual([{ bridge: 'vmbr0' }])
+    expect(buildNetworks(c, { netmask: '24' }, 1)).toEqual([{ bridge: 'vmbr0', ip: 'dhcp' }])
+    expect(() => buildNetworks(c, { gateway: '10.0.0.1' }, 1)).toThrow('gateway')
+    expect(() => buildNetworks(c, { ip: '10.0.0.1', dhcp: true }, 1)).toThrow('not both')
+  })
+
+  test('netmask forms', () => {
+    expect(prefixLength(c, '24')).toBe(24)
+    expect(prefixLength(c, 16)).toBe(16)
+    expect(prefixLength(c, '255.255.240.0')).toBe(20)
+    for (const bad of ['255.0.255.0', '7', '33', '0.0.0.0', 'x']) expect(() => prefixLength(c, bad)).toThrow('netmask')
+  })
+})
+
+describe('instance sizes', () => {
+  test('size → options; bare storage numbers land on default_storage; unknown size lists the known ones', () => {
+    const c = ctx()
+    expect(resolveSize(c, undefined)).toEqual({ name: 'small', memory: 256, rootfs: 'local-lvm:1' })
+    expect(resolveSize(c, 'big')).toEqual({ name: 'big', memory: 2048, cpulimit: 2, cores: 2, swap: 0, rootfs: 'local-lvm:8' })
+    expect(() => resolveSize(c, 'huge')).toThrow("unknown size 'huge' (configured: small, big)")
+  })
+
+  test('no sizes configured: the Proxmox defaults on default_storage; a named size is still an error', () => {
+    const c = ctx(YAML.replace(/instance_sizes:[\s\S]*$/, 'default_storage: fast-lvm\n'))
+    expect(resolveSize(c, undefined)).toEqual({ name: 'default', memory: 512, rootfs: 'fast-lvm:4' })
+    expect(() => resolveSize(c, 'small')).toThrow('configured: none')
+  })
+})
+
+describe('create recovery paths (fake host)', () => {
+  test('an id taken behind our back ("already exists") is retried with the next one', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+      .on(['pct', 'create', '17000'], { stderr: "CT 17000 already exists on node 'pve1'\n", exitCode: 255 })
+      .on(['pct', 'create', '17001'], { stdout: '' })
+      .on(['pct', 'start', '17001'], {})
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/17001/status/current'], { stdout: status(17001) })
+    const { post } = await appWith(fake)
+    const res = await post('/lxc/instances', { image_id: IMAGE })
+    expect(res.status).toBe(200)
+    expect(res.body.instances.map((x: any) => x.instance_id)).toEqual(['17001'])
+    expect(creates(fake)).toEqual(['17000', '17001'])
+    // Never cleaned up what is someone else's.
+    expect(fake.argvs().some((a) => a[1] === 'destroy')).toBe(false)
+  })
+
+  test('created but not started → destroyed again, failure reported', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+      .on(['pct', 'create', '17000'], {})
+      .on(['pct', 'start', '17000'], { stderr: "startup for container '17000' failed\n", exitCode: 255 })
+      .on(['pct', 'unlock', '17000'], { stderr: 'no lock found trying to remove any lock\n', exitCode: 255 })
+      .on(['pct', 'destroy', '17000'], {})
+    const { post } = await appWith(fake)
+    const res = await post('/lxc/instances', { image_id: IMAGE, hostname: 'will-fail' })
+    expect(res.status).toBe(500)
+    expect(res.body.details).toContain('did not start')
+    expect(res.body.details).toContain("startup for container '17000' failed")
+    expect(fake.argvs().find((a) => a[1] === 'destroy')).toEqual(['pct', 'destroy', '17000', '--purge', '1', '--force', '1'])
+  })
+
+  test('a create killed by the timeout leaves lock: create → unlocked and destroyed', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+      .on(['pct', 'create', '17000'], () => {
+        throw new HostTimeoutError('r1/a1', 900_000)
+      })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/17000/status/current'], { stdout: status(17000, { status: 'stopped', lock: 'create' }) })
+      .on(['pct', 'unlock', '17000'], {})
+      .on(['pct', 'destroy', '17000'], {})
+    const { post } = await appWith(fake)
+    const res = await post('/lxc/instances', { image_id: IMAGE })
+    expect(res.status).toBe(504)
+    const tail = fake.argvs().slice(-2).map((a) => a.slice(0, 3))
+    expect(tail).toEqual([
+      ['pct', 'unlock', '17000'],
+      ['pct', 'destroy', '17000'],
+    ])
+  })
+
+  test('a 4xx refusal of create cleans up nothing', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+      .on(['pct', 'create', '17000'], { stderr: "400 Parameter verification failed.\nstorage: storage 'local-lvm' does not support container directories\npct create <vmid> <ostemplate> [OPTIONS]\n", exitCode: 255 })
+    const { post } = await appWith(fake)
+    const res = await post('/lxc/instances', { image_id: IMAGE })
+    expect(res.status).toBe(400)
+    expect(fake.argvs().some((a) => a[1] === 'destroy' || a[1] === 'unlock' || a[2]?.includes('/status/'))).toBe(false)
+  })
+
+  test('partial success: 200 with the failures; a deterministic failure stops the containers not yet started', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+    for (let i = 0; i < 8; i++) {
+      const id = String(17000 + i)
+      if (i === 1) {
+        fake.on(['pct', 'create', id], { stderr: 'unable to create CT 17001 - no space left on device\n', exitCode: 255 })
+        continue
+      }
+      fake.on(['pct', 'create', id], {}).on(['pct', 'start', id], {})
+      fake.on(['pvesh', 'get', `/nodes/pve1/lxc/${id}/status/current`], { stdout: status(17000 + i) })
+    }
+    fake.on(['pvesh', 'get', '/nodes/pve1/lxc/17001/status/current'], {
+      stderr: "Configuration file 'nodes/pve1/lxc/17001.conf' does not exist\n",
+      exitCode: 255,
+    })
+    const { post } = await appWith(fake)
+    const res = await post('/lxc/instances', { image_id: IMAGE, count: 3, hostname: 'p' })
+    expect(res.status).toBe(200)
+    expect(res.body.instances.map((x: any) => [x.instance_id, x.hostname])).toEqual([
+      ['17000', 'CT17000'],
+      ['17002', 'CT17002'],
+    ])
+    expect(res.body.errors).toEqual([
+      expect.objectContaining({ hostname: 'p-2', instance_id: '17001', status_code: 500, details: 'unable to create CT 17001 - no space left on device' }),
+    ])
+    expect(res.body.output).toContain('created 2 of 3')
+    // PVE removed the failed one itself (its config is gone): nothing to destroy.
+    expect(fake.argvs().some((a) => a[1] === 'destroy')).toBe(false)
+
+    const stop = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/resources'], { stdout: '[]' })
+      .on(['pct', 'create'], { stderr: "storage 'local-lvm' does not exist\n", exitCode: 255 }, 100)
+    const app2 = await appWith(stop)
+    const many = await app2.post('/lxc/instances', { image_id: IMAGE, count: 8 })
+    expect(many.status).toBe(404)
+    expect(many.body.details).toContain('none of 8 containers was created')
+    // The first wave (4 slots) ran; the rest were not attempted.
+    expect(creates(stop)).toHaveLength(4)
+  })
+})
+
+describe('snapshot order', () => {
+  test('parents before children even within the same second; siblings by time', async () => {
+    const { treeOrder } = await import('../../../plugins/lxc/routes/snapshots.ts')
+    const snap = (name: string, snaptime: number, parent?: string) => ({ name, snaptime, description: '', current: false, ...(parent ? { parent } : {}) })
+    const order = treeOrder([snap('zz-child', 10, 'root'), snap('b-sibling', 12, 'root'), snap('root', 10), snap('orphan', 5, 'gone')])
+    expect(order.map((x) => x.name)).toEqual(['orphan', 'root', 'zz-child', 'b-sibling'])
+  })
+})
+
+describe('OpenAPI', () => {
+  test('every lxc route is documented under the lxc tag with typed 200 and error responses', async () => {
+    const { startApp } = await import('../../http/harness.ts')
+    const s = await startApp()
+    const doc = (await (await s.request('/api/v1/docs/json')).json()) as { paths: Record<string, Record<string, any>> }
+    const expected: Array<[string, string]> = [
+      ['/api/v1/lxc/instances', 'post'],
+      ['/api/v1/lxc/instances', 'get'],
+      ['/api/v1/lxc/instances/{instance_id}', 'get'],
+      ['/api/v1/lxc/instances/start', 'post'],
+      ['/api/v1/lxc/instances/stop', 'post'],
+      ['/api/v1/lxc/instances/reboot', 'post'],
+      ['/api/v1/lxc/instances/terminate', 'post'],
+      ['/api/v1/lxc/instances/scale', 'post'],
+      ['/api/v1/lxc/instances/{instance_id}/exec', 'post'],
+      ['/api/v1/lxc/instances/{instance_id}/snapshots', 'get'],
+      ['/api/v1/lxc/instances/{instance_id}/snapshots', 'post'],
+      ['/api/v1/lxc/instances/{instance_id}/snapshots/{snapshot_name}', 'delete'],
+      ['/api/v1/lxc/instances/{instance_id}/snapshots/{snapshot_name}/rollback', 'post'],
+      ['/api/v1/lxc/instances/{instance_id}/resources', 'get'],
+    ]
+    for (const [path, method] of expected) {
+      const op = doc.paths[path]?.[method]
+      expect(op, `${method} ${path}`).toBeDefined()
+      expect(op.tags).toEqual(['lxc'])
+      expect(op.summary.length).toBeGreaterThan(5)
+      const ok = op.responses['200'].content['application/json'].schema
+      expect(ok.type === 'object' || ok.$ref !== undefined).toBe(true)
+      for (const code of ['400', '401', '500']) expect(op.responses[code], `${method} ${path} ${code}`).toBeDefined()
+    }
+  })
+})
