@@ -29,6 +29,7 @@ beforeAll(async () => {
   if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`)
   work = mkdtempSync(join(tmpdir(), 'lws-bin-'))
   cpSync(join(ROOT, 'examples/plugins/hello'), join(work, 'plugins.d/hello'), { recursive: true })
+  cpSync(join(ROOT, 'tests/fixtures/plugins.d/probe'), join(work, 'plugins.d/probe'), { recursive: true })
   writeFileSync(join(work, 'lws.config.yaml'), config())
   server = await startServer([BIN, 'serve', '--config', join(work, 'lws.config.yaml')], { cwd: work })
 }, 120_000)
@@ -114,6 +115,16 @@ describe('dist/lws', () => {
     const small = await fetch(server.url + '/api/v1/conf/validate', { method: 'POST', headers, body: '{"config": "regions: {}"}' })
     expect(small.status).toBe(200)
   })
+
+  test('a request that runs longer than the Bun default 10 s idle timeout still gets its answer', async () => {
+    const res = await fetch(server.url + '/api/v1/probe/run', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ argv: ['sh', '-c', 'sleep 11; echo done'], timeout_ms: 30_000 }),
+    })
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { output: string }).output).toBe('done\n')
+  }, 30_000)
 
   test('keygen prints a fresh random key', () => {
     const a = Bun.spawnSync([BIN, 'keygen']).stdout.toString().trim()
