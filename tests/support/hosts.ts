@@ -1,22 +1,20 @@
 /**
- * The suite's two Proxmox test hosts, started once per `bun test` process and
- * stopped when it exits, so every test file can use them without paying the
- * start-up cost again.
+ * The suite's two Proxmox test hosts, started once per `bun test` process on
+ * first use and stopped by the global afterAll in tests/support/preload.ts.
  */
-import { afterAll } from 'bun:test'
 import { startTestHosts, type TestHost } from '../pvehost/host.ts'
 
 let started: Promise<TestHost[]> | null = null
 
 export function sharedHosts(): Promise<TestHost[]> {
-  if (!started) {
-    started = startTestHosts()
-    const stop = async () => {
-      const hosts = await started!.catch(() => [])
-      await Promise.all(hosts.map((h) => h.stop()))
-    }
-    process.once('beforeExit', stop)
-    afterAll(() => {}) // keep hosts for later files; beforeExit stops them
-  }
+  started ??= startTestHosts()
   return started
+}
+
+/** Stops the shared hosts if they were started (containers included). */
+export async function stopSharedHosts(): Promise<void> {
+  if (!started) return
+  const hosts = await started.catch(() => [] as TestHost[])
+  started = null
+  await Promise.all(hosts.map((h) => h.stop()))
 }
