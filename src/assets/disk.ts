@@ -19,6 +19,23 @@ function fromFiles(files: Record<string, string>): AssetSource {
   }
 }
 
+/** The web UI's modules below public/ (the same names as in bun-embedded.ts). */
+const UI_MODULES = [
+  'js/api.js',
+  'js/dom.js',
+  'js/format.js',
+  'js/json-view.js',
+  'js/openapi-forms.js',
+  'js/response-log.js',
+  'js/zones.js',
+  'js/views/container-details.js',
+  'js/views/containers.js',
+  'js/views/create.js',
+  'js/views/exec.js',
+  'js/views/hosts.js',
+  'js/views/operations.js',
+]
+
 export function diskAssets(root: string): { swagger: AssetSource; ui: AssetSource } {
   const dist = join(root, 'node_modules/swagger-ui-dist')
   return {
@@ -30,6 +47,7 @@ export function diskAssets(root: string): { swagger: AssetSource; ui: AssetSourc
       'index.html': join(root, 'public/index.html'),
       'app.js': join(root, 'public/app.js'),
       'style.css': join(root, 'public/style.css'),
+      ...Object.fromEntries(UI_MODULES.map((name) => [name, join(root, 'public', name)])),
     }),
   }
 }

@@ -11,3 +11,8 @@ declare module '*/public/app.js' {
   const path: string
   export default path
 }
+// The web UI's modules (public/js/**), imported by bun-embedded.ts.
+declare module '../../public/js/*' {
+  const path: string
+  export default path
+}

@@ -190,6 +190,7 @@ describe('docs and UI', () => {
         expect(op.tags?.length, `${method} ${path} tags`).toBeGreaterThan(0)
         expect(op.summary, `${method} ${path} summary`).toBeTruthy()
         expect(op.responses['200'], `${method} ${path} 200`).toBeDefined()
+        if (path !== '/api/v1/health') expect(op.responses['401'], `${method} ${path} 401`).toBeDefined()
       }
     }
     const probe = doc.paths['/api/v1/probe/run'].post
