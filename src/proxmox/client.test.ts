@@ -540,3 +540,18 @@ describe('with(): per-view defaults', () => {
     expect(fake.calls).toHaveLength(2) // cached: no second discovery
   })
 })
+
+describe('unlock', () => {
+  test('removes a lock; no lock is not an error; a missing CT is 404', async () => {
+    const fake = new FakeExecutor()
+    fake.on(['pct', 'unlock', '101'], { stdout: '' }, 1)
+    fake.on(['pct', 'unlock', '101'], { stderr: 'no lock found trying to remove any lock\n', exitCode: 255 }, 1)
+    fake.on(['pct', 'unlock', '102'], CONFIG_MISSING('102'))
+    const client = new ProxmoxClient(fake, { az: 'r/a', node: 'pve1' })
+    expect(await client.unlock(101)).toBe(true)
+    expect(await client.unlock('101')).toBe(false)
+    await expect(client.unlock('102')).rejects.toBeInstanceOf(NotFoundError)
+    await expect(client.unlock('1; reboot')).rejects.toBeInstanceOf(BadRequestError)
+    expect(fake.calls).toHaveLength(3)
+  })
+})

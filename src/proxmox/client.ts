@@ -348,6 +348,16 @@ export class ProxmoxClient {
     }
   }
 
+  /** `pct unlock <vmid>`: removes any `lock:` (facts §0.4); no lock present → false, not an error. */
+  async unlock(vmid: string | number, call?: CallOptions): Promise<boolean> {
+    const id = assertVmid(vmid)
+    const argv = ['pct', 'unlock', id]
+    const r = await this.executor.run(argv, { ...this.defaults, ...this.runOpts(call) })
+    if (r.exitCode !== 0 && /no lock found/.test(r.stderr)) return false
+    checkResult(this.az, argv, r, { vmid: id })
+    return true
+  }
+
   /** `pct destroy <vmid> [--purge 1] [--force 1] [--destroy-unreferenced-disks 1]`. Running without force → 409. */
   async destroy(
     vmid: string | number,

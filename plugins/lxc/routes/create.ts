@@ -278,8 +278,7 @@ async function removeLeftover(c: LxcContext, zone: ZoneHandle, id: string, cause
  * then destroy with purge. Returns undefined on success, else what went wrong.
  */
 async function destroy(c: LxcContext, zone: ZoneHandle, id: string): Promise<string | undefined> {
-  // ProxmoxClient has no unlock yet; the id is a validated VMID, passed as one argv element.
-  await zone.exec.run(['pct', 'unlock', c.ids.assertVmid(id)]).catch(() => undefined)
+  await zone.pve.unlock(id).catch(() => undefined)
   try {
     await zone.pve.destroy(id, { purge: true, force: true })
     return undefined
