@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (npm test). Installs what the tests need first:
-# Debian's lxc, openssh-server and iproute2 (for the Proxmox test hosts),
+# Debian's lxc, openssh-server, iproute2 and iputils-ping (for the Proxmox test hosts),
 # chromium (for the web UI test) and the npm dependencies. Extra arguments go to `bun test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +10,11 @@ command -v lxc-start >/dev/null 2>&1 || need+=(lxc)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
+command -v ping >/dev/null 2>&1 || need+=(iputils-ping)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/sbin/dockerd ] || need+=(docker.io)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+[ -x /bin/busybox ] || need+=(busybox-static)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "the tests need these Debian packages: ${need[*]} (run as root to install them)" >&2

@@ -1,14 +1,27 @@
 /**
- * Docker inside containers: setup, run, compose deploy, logs.
+ * Docker inside containers: setup, run, compose deploy (with auto-start),
+ * logs (with live follow), and a listing of Docker containers and projects.
  */
 import type { LwsPlugin } from '../../src/plugins/types.ts'
+import { appContext } from './context.ts'
+import { deployRoute } from './routes/deploy.ts'
+import { listRoute } from './routes/list.ts'
+import { logsRoute } from './routes/logs.ts'
+import { runRoute } from './routes/run.ts'
+import { setupRoute } from './routes/setup.ts'
 
 const plugin: LwsPlugin = {
   name: 'app',
   version: '0.1.0',
   description: 'Docker inside containers: setup, run, compose deploy, logs',
-  setup({ Elysia }) {
-    return new Elysia({ name: 'app' })
+  setup(ctx) {
+    const c = appContext(ctx)
+    return new ctx.Elysia({ name: 'app' })
+      .use(setupRoute(c))
+      .use(runRoute(c))
+      .use(deployRoute(c))
+      .use(logsRoute(c))
+      .use(listRoute(c))
   },
 }
 

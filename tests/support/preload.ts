@@ -5,6 +5,7 @@
  */
 import { afterAll } from 'bun:test'
 import { stopSharedHosts } from './hosts.ts'
+import '../fixtures/docker/preload.ts'
 
 afterAll(async () => {
   await stopSharedHosts()

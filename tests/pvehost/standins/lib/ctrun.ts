@@ -6,7 +6,7 @@ import { type CtConf, writeConfig } from "./config";
 import { netFormat, rootfsFormat, mpFormat } from "./ctschema";
 import { die } from "./errors";
 import { cgroupV2Only, clearRunState, findPid, hostCpuCount, isRunning, lxcPath, procStart, saveRunState } from "./lxc";
-import { LXC_PATH } from "./paths";
+import { FIXTURE_DIR, LXC_PATH } from "./paths";
 import { parsePropertyString } from "./schema";
 import { readStorageCfg, volumePath } from "./storage";
 import type { Task } from "./task";
@@ -38,6 +38,21 @@ function cpusetList(cores: number): string {
   return n <= 1 ? "0" : `0-${n - 1}`;
 }
 
+/**
+ * Opt-in for the app plugin tests (tests/fixtures/docker): when
+ * /var/lib/pve-fixture/docker-socket names a Docker socket, CTs started from then
+ * on see it at /var/run/docker.sock. Absent (the default) → no change.
+ */
+function optInDockerSocket(): string | undefined {
+  let path = "";
+  try {
+    path = readFileSync(`${FIXTURE_DIR}/docker-socket`, "utf8").trim();
+  } catch {
+    return undefined;
+  }
+  return /^\/[A-Za-z0-9._\/-]+$/.test(path) && existsSync(path) ? path : undefined;
+}
+
 export function renderLxcConfig(conf: CtConf, veths: string[]): string {
   const p = conf.props;
   const vmid = conf.vmid;
@@ -51,6 +66,8 @@ export function renderLxcConfig(conf: CtConf, veths: string[]): string {
   if (rootfs.ro === "1") add("lxc.rootfs.options", "ro");
   add("lxc.mount.entry", "/usr usr none bind,ro 0 0");
   add("lxc.mount.entry", `${LXC_PATH}/${vmid}/pve-init.sh run/pve-init.sh none bind,ro,create=file 0 0`);
+  const dockerSocket = optInDockerSocket();
+  if (dockerSocket) add("lxc.mount.entry", `${dockerSocket} var/run/docker.sock none bind,create=file 0 0`);
   for (const key of Object.keys(p).filter((k) => /^mp\d+$/.test(k)).sort((a, b) => +a.slice(2) - +b.slice(2))) {
     const mp = parsePropertyString(mpFormat, p[key]);
     const src = mp.volume.startsWith("/") ? mp.volume : volumePath(cfg, mp.volume);

@@ -1,0 +1,68 @@
+/**
+ * Running scripts inside a container. Non-streaming calls go through
+ * ProxmoxClient.exec (`pct exec <vmid> -- sh -c <script>`: pct refusals become
+ * 404/409, timeouts 504). Streaming calls use the zone's executor with the
+ * same argv, because the Proxmox client has no streaming exec.
+ */
+import type { StreamHandle } from '../../src/exec/executor.ts'
+import type { ZoneHandle } from '../../src/hosts/registry.ts'
+import type { ExecResult } from '../../src/proxmox/schemas.ts'
+import type { AppContext } from './context.ts'
+import { MARK } from './shell.ts'
+
+export interface RunInOptions {
+  stdin?: string
+  timeoutMs?: number
+  signal?: AbortSignal
+}
+
+export function runIn(c: AppContext, zone: ZoneHandle, id: string, script: string, opts: RunInOptions = {}): Promise<ExecResult> {
+  return zone.pve.exec(c.ids.assertVmid(id), script, opts)
+}
+
+/** `pct exec <vmid> -- sh -c <script>` with its output as streams (for `docker logs -f`, setup progress). */
+export function streamIn(c: AppContext, zone: ZoneHandle, id: string, script: string, signal?: AbortSignal): Promise<StreamHandle> {
+  const argv = ['pct', 'exec', c.ids.assertVmid(id), '--', 'sh', '-c', script]
+  return zone.exec.stream(argv, signal ? { signal } : {})
+}
+
+const hasMarker = (stderr: string, marker: string) => stderr.split('\n').some((l) => l.trim() === marker)
+
+/** Removes marker lines from stderr before it is shown to a client. */
+export function withoutMarkers(stderr: string): string {
+  const marks = new Set<string>(Object.values(MARK))
+  return stderr
+    .split('\n')
+    .filter((l) => !marks.has(l.trim()) && !l.startsWith(`${MARK.cid} `))
+    .join('\n')
+}
+
+/**
+ * The refusal a script reported with a marker (docker or compose missing,
+ * project missing or already there), as the error to answer with.
+ */
+export function refusalOf(c: AppContext, id: string, r: ExecResult, project?: string): Error | undefined {
+  const E = c.errors
+  if (r.exitCode === 0) return undefined
+  if (r.exitCode === 127 && hasMarker(r.stderr, MARK.noDocker))
+    return new E.ConflictError(`docker is not installed in container ${id}; run POST /lxc/instances/${id}/app/setup first`)
+  if (r.exitCode === 127 && hasMarker(r.stderr, MARK.noCompose))
+    return new E.ConflictError(`docker compose is not installed in container ${id}; run POST /lxc/instances/${id}/app/setup first`)
+  if (r.exitCode === 4 && hasMarker(r.stderr, MARK.noProject))
+    return new E.NotFoundError(`compose project '${project ?? '?'}' is not deployed in container ${id}`)
+  if (r.exitCode === 3 && hasMarker(r.stderr, MARK.exists))
+    return new E.ConflictError(`compose project '${project ?? '?'}' is already deployed in container ${id}; use action "update" to change it`)
+  return undefined
+}
+
+/** A failed Docker/compose command: 500 with its output in `details` and its exit code. */
+export function dockerFailure(c: AppContext, zone: ZoneHandle, id: string, what: string, r: ExecResult): Error {
+  const stderr = withoutMarkers(r.stderr)
+  return new c.errors.CommandError(zone.label, ['pct', 'exec', id, '--', 'sh', '-c', what], r.stdout, stderr, r.exitCode)
+}
+
+/** Throws the marker refusal, else a 500, when the script failed. */
+export function check(c: AppContext, zone: ZoneHandle, id: string, what: string, r: ExecResult, project?: string): ExecResult {
+  if (r.exitCode === 0) return r
+  throw refusalOf(c, id, r, project) ?? dockerFailure(c, zone, id, what, r)
+}

@@ -1,0 +1,172 @@
+/**
+ * POST /lxc/instances/{instance_id}/app/deploy — compose projects in a container.
+ *
+ * The compose file comes from `compose_file` (a path on the LWS host inside
+ * `app.compose_dir`) or `compose` (the YAML itself). It is parsed and checked
+ * before anything is sent, copied on stdin to
+ * `/opt/lws/apps/<project>/compose.yaml` in the container and run with compose.
+ * `auto_start: true` adds an override that gives every service
+ * `restart: unless-stopped`, so Docker starts the app whenever the container
+ * (and its Docker service) boots.
+ */
+import type { ZoneHandle } from '../../../src/hosts/registry.ts'
+import { autostartOverride, MAX_COMPOSE_BYTES, projectName, validateCompose, type ComposeSpec } from '../compose.ts'
+import { readComposeFile } from '../compose-file.ts'
+import { check, runIn } from '../container.ts'
+import { placementOf, type AppContext } from '../context.ts'
+import { assertName } from '../names.ts'
+import { APPS_DIR, AUTOSTART_FILE, COMPOSE_FILE, composeScript, readComposeScript, removeAutostartScript, writeFileScript, type ComposeAction } from '../shell.ts'
+
+const ACTIONS = ['install', 'update', 'start', 'stop', 'remove'] as const
+const WRITE_TIMEOUT_MS = 60_000
+const COMPOSE_TIMEOUT_MS = 15 * 60_000
+
+export function deploySchemas(c: AppContext) {
+  const { t, s } = c
+  const body = t.Object({
+    action: t.Union(
+      ACTIONS.map((a) => t.Literal(a)),
+      {
+        description:
+          '`install`: copy the compose file and `up -d` (409 if the project exists); `update`: optionally replace the file, `pull` then `up -d` (recreates what changed); ' +
+          '`start` / `stop`: start or stop its containers; `remove`: `down` and delete its folder',
+      },
+    ),
+    compose_file: t.Optional(
+      t.String({ minLength: 1, maxLength: 4096, description: 'Path of a compose file on the LWS host, inside the configured `app.compose_dir` (absolute, or relative to it)', examples: ['/path/to/docker-compose.yml'] }),
+    ),
+    compose: t.Optional(t.String({ minLength: 1, maxLength: MAX_COMPOSE_BYTES, description: 'The compose YAML itself (instead of compose_file)' })),
+    project: t.Optional(s.Project),
+    auto_start: t.Optional(t.Boolean({ description: 'Start the app when the container boots (every service gets `restart: unless-stopped`). install: default false; update: unchanged unless given' })),
+    pull: t.Optional(t.Boolean({ default: true, description: 'update: pull images first (failures to pull are reported, not fatal)' })),
+    remove_volumes: t.Optional(t.Boolean({ default: false, description: 'remove: also delete the project’s named volumes' })),
+    timeout: t.Optional(t.Integer({ minimum: 1, maximum: 3600, description: 'Seconds compose may run (default 900) → 504' })),
+    ...s.zoneBody,
+  })
+  const response = t.Object(
+    {
+      ...s.placement,
+      action: t.String(),
+      project: t.String(),
+      path: t.String({ description: 'Project folder inside the container' }),
+      services: t.Array(t.String(), { description: 'Services of the compose file (install/update with a file)' }),
+      auto_start: t.Union([t.Boolean(), t.Null()], { description: 'Whether the app starts at boot (null: unchanged / not known)' }),
+      output: t.String({ description: 'What compose printed' }),
+      duration_ms: t.Number(),
+    },
+    { title: 'AppDeployResult' },
+  )
+  return { body, response }
+}
+
+type DeployBody = {
+  action: (typeof ACTIONS)[number]
+  compose_file?: string
+  compose?: string
+  project?: string
+  auto_start?: boolean
+  pull?: boolean
+  remove_volumes?: boolean
+  timeout?: number
+}
+
+export function deployRoute(c: AppContext) {
+  const sch = deploySchemas(c)
+  const E = c.errors
+
+  /** The compose text (if any) and the project name, all checked before any command runs. */
+  async function resolveInput(body: DeployBody): Promise<{ project: string; text?: string; spec?: ComposeSpec }> {
+    if (body.compose_file !== undefined && body.compose !== undefined) throw new E.BadRequestError('give either compose_file or compose, not both')
+    if (body.project !== undefined) assertName(c, 'project', body.project, 'project')
+    let text: string | undefined
+    let path: string | undefined
+    let field = 'compose'
+    if (body.compose_file !== undefined) {
+      const f = await readComposeFile(c, c.cfg.composeDir, body.compose_file)
+      text = f.text
+      path = f.path
+      field = 'compose_file'
+    } else if (body.compose !== undefined) text = body.compose
+    if (body.action === 'install' && text === undefined) throw new E.BadRequestError('install needs compose_file or compose')
+    // start/stop/remove use a given file only to name the project.
+    const carriesFile = body.action === 'install' || body.action === 'update'
+    const spec = text !== undefined ? validateCompose(c, text, field) : undefined
+    const project = assertName(c, 'project', projectName(c, { project: body.project, spec, path }), 'project')
+    return { project, text: carriesFile ? text : undefined, spec: carriesFile ? spec : undefined }
+  }
+
+  async function write(zone: ZoneHandle, id: string, project: string, file: typeof COMPOSE_FILE | typeof AUTOSTART_FILE, text: string, mode: 'new' | 'existing') {
+    const r = await runIn(c, zone, id, writeFileScript(project, file, mode), { stdin: text, timeoutMs: WRITE_TIMEOUT_MS })
+    check(c, zone, id, `write ${APPS_DIR}/${project}/${file}`, r, project)
+  }
+
+  return new c.Elysia({ name: 'app-deploy' }).post(
+    '/lxc/instances/:instance_id/app/deploy',
+    async ({ params, body }) => {
+      const zone = c.zones.resolve(body.region, body.az)
+      const id = c.ids.assertVmid(params.instance_id)
+      const { project, text, spec } = await resolveInput(body)
+      const action: ComposeAction = body.action
+      const t0 = performance.now()
+      const outputs: string[] = []
+      let autoStart: boolean | null = null
+
+      if (text !== undefined && spec) {
+        await write(zone, id, project, COMPOSE_FILE, text, action === 'install' ? 'new' : 'existing')
+      }
+      const setAutostart = action === 'install' ? (body.auto_start ?? false) : body.auto_start
+      if (setAutostart !== undefined && (action === 'install' || action === 'update')) {
+        if (action === 'install' && !setAutostart) {
+          // a new project has no override
+        } else if (setAutostart) {
+          // The override needs the service names: from this request's file, else from the deployed one.
+          const services = spec ?? (await deployedSpec(zone, id, project))
+          await write(zone, id, project, AUTOSTART_FILE, autostartOverride(services), 'existing')
+        } else {
+          check(c, zone, id, 'remove auto_start override', await runIn(c, zone, id, removeAutostartScript(project), { timeoutMs: WRITE_TIMEOUT_MS }), project)
+        }
+        autoStart = setAutostart
+      }
+
+      const r = await runIn(c, zone, id, composeScript(project, action, { pull: body.pull, removeVolumes: body.remove_volumes }), {
+        timeoutMs: body.timeout ? body.timeout * 1000 : COMPOSE_TIMEOUT_MS,
+      })
+      check(c, zone, id, `compose ${action}`, r, project)
+      outputs.push(r.stdout)
+      return {
+        instance_id: id,
+        ...placementOf(zone),
+        action,
+        project,
+        path: `${APPS_DIR}/${project}`,
+        services: spec?.services ?? [],
+        auto_start: action === 'remove' ? false : autoStart,
+        output: outputs.join(''),
+        duration_ms: Math.round(performance.now() - t0),
+      }
+    },
+    {
+      params: c.s.InstanceIdParams,
+      body: sch.body,
+      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },
+      detail: {
+        tags: ['app'],
+        summary: 'Deploy a Docker Compose app',
+        description:
+          'The compose YAML (`compose_file`: a path inside the configured `app.compose_dir` — anything else → 400; or `compose`: the text) is parsed and checked first ' +
+          '(a mapping with `services`, each with an `image`; `build`/`extends`/`include` are refused since only this file is copied) → 400. ' +
+          'It is copied to `/opt/lws/apps/<project>/compose.yaml` in the container. The project is `project`, else the file’s `name:`, else the file’s folder/name. ' +
+          '`auto_start: true` makes every service `restart: unless-stopped`, so the app starts when the container boots. ' +
+          'Unknown project → 404; existing project on install → 409; docker or compose missing → 409; compose failing → 500 with its output.',
+      },
+    },
+  )
+
+  /** Service names of an already deployed project, read back from the container. */
+  async function deployedSpec(zone: ZoneHandle, id: string, project: string): Promise<ComposeSpec> {
+    const r = await runIn(c, zone, id, readComposeScript(project), { timeoutMs: WRITE_TIMEOUT_MS })
+    check(c, zone, id, 'read compose file', r, project)
+    return validateCompose(c, r.stdout, `${APPS_DIR}/${project}/${COMPOSE_FILE}`)
+  }
+}
+

@@ -1,0 +1,121 @@
+/**
+ * POST /lxc/instances/{instance_id}/app/run — `docker run <docker_command...>`
+ * inside a container. Each element of `docker_command` is one argument: it is
+ * single-quoted (quoteArg) into the in-container `sh -c` text and reaches
+ * docker byte for byte, never re-split and never interpreted by a shell.
+ */
+import { randomBytes } from 'node:crypto'
+import { refusalOf, runIn, withoutMarkers } from '../container.ts'
+import { placementOf, type AppContext } from '../context.ts'
+import { MARK, runScript } from '../shell.ts'
+
+const DEFAULT_TIMEOUT_S = 120
+
+export function runSchemas(c: AppContext) {
+  const { t, s } = c
+  const body = t.Object({
+    docker_command: t.Array(t.String({ maxLength: 8192 }), {
+      minItems: 1,
+      maxItems: 256,
+      description: 'Arguments after `docker run`, one element per argument (never split, never shell-interpreted)',
+      examples: [['-d', '-p', '80:80', 'nginx']],
+    }),
+    timeout: t.Optional(t.Integer({ minimum: 1, maximum: 3600, description: `Seconds before the command is killed (default ${DEFAULT_TIMEOUT_S}) → 504` })),
+    ...s.zoneBody,
+  })
+  const response = t.Object(
+    {
+      ...s.placement,
+      container_id: t.Union([t.String(), t.Null()], { description: 'Full id of the new Docker container (null if docker created none)' }),
+      output: t.String({ description: 'What `docker run` printed on stdout (with -d: the id)' }),
+      stderr: t.String({ description: 'Its stderr (warnings)' }),
+      exit_code: t.Integer(),
+      duration_ms: t.Number(),
+    },
+    { title: 'AppRunResult' },
+  )
+  const failed = t.Object(
+    {
+      error: t.String(),
+      details: t.String({ description: 'Docker’s stderr' }),
+      return_code: t.Integer({ description: 'Docker’s exit code (125: docker run itself failed; else the container’s)' }),
+      instance_id: t.Optional(t.String()),
+      container_id: t.Optional(t.Union([t.String(), t.Null()])),
+      stdout: t.Optional(t.String()),
+      stderr: t.Optional(t.String()),
+      exit_code: t.Optional(t.Integer()),
+    },
+    { title: 'AppRunFailure' },
+  )
+  return { body, response, failed }
+}
+
+/** Splits the `LWS_CID <id>` line the script appends to stderr. */
+export function splitCid(stderr: string): { stderr: string; cid: string | null } {
+  const m = new RegExp(`\\n?${MARK.cid} ([0-9a-f]{12,64})\\n?$`).exec(stderr)
+  if (!m) return { stderr, cid: null }
+  return { stderr: stderr.slice(0, m.index), cid: m[1]! }
+}
+
+export function runRoute(c: AppContext) {
+  const sch = runSchemas(c)
+  const E = c.errors
+
+  class RunFailedError extends E.LwsError {
+    constructor(
+      readonly instanceId: string,
+      readonly containerId: string | null,
+      readonly stdout: string,
+      readonly stderr: string,
+      readonly exitCode: number,
+    ) {
+      super(500, 'Command failed', stderr.trim() || stdout.trim() || `docker run exited with code ${exitCode}`, exitCode)
+    }
+
+    override toBody() {
+      return { ...super.toBody(), instance_id: this.instanceId, container_id: this.containerId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode }
+    }
+  }
+
+  return new c.Elysia({ name: 'app-run' }).post(
+    '/lxc/instances/:instance_id/app/run',
+    async ({ params, body }) => {
+      const zone = c.zones.resolve(body.region, body.az)
+      const id = c.ids.assertVmid(params.instance_id)
+      body.docker_command.forEach((a, i) => {
+        if (a.includes('\0')) throw new E.BadRequestError(`docker_command[${i}]: contains a NUL byte`)
+      })
+      const cidFile = `/tmp/lws-run-${randomBytes(8).toString('hex')}.cid`
+      const t0 = performance.now()
+      const r = await runIn(c, zone, id, runScript(body.docker_command, cidFile), { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
+      const { stderr, cid } = splitCid(r.stderr)
+      if (r.exitCode !== 0) {
+        const refusal = refusalOf(c, id, r) // docker missing → 409
+        if (refusal) throw refusal
+        throw new RunFailedError(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode)
+      }
+      return {
+        instance_id: id,
+        ...placementOf(zone),
+        container_id: cid,
+        output: r.stdout,
+        stderr,
+        exit_code: r.exitCode,
+        duration_ms: Math.round(performance.now() - t0),
+      }
+    },
+    {
+      params: c.s.InstanceIdParams,
+      body: sch.body,
+      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
+      detail: {
+        tags: ['app'],
+        summary: 'Run a Docker container',
+        description:
+          'Runs `docker run <docker_command...>` inside the LXC container, e.g. `["-d", "-p", "80:80", "nginx"]`. Every element is passed as exactly one argument. ' +
+          'Answers with the new container’s id and docker’s output. Docker’s own failure → 500 with its stderr in `details` and its exit code in `return_code`; ' +
+          'docker not installed → 409; container stopped → 409; unknown container → 404.',
+      },
+    },
+  )
+}

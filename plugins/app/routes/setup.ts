@@ -1,0 +1,338 @@
+/**
+ * POST /lxc/instances/{instance_id}/app/setup — install Docker (and compose)
+ * in a running container.
+ *
+ * - Docker already there → its version, nothing changed (idempotent).
+ * - Else: the features Docker needs (nesting=1, keyctl=1) are set if missing
+ *   and the container is restarted to apply them; then the distribution's
+ *   package manager installs Docker and compose, the service is enabled and
+ *   started, and `docker version` verifies it.
+ * - `dry_run: true` answers with the exact commands without running them.
+ * - `Accept: text/event-stream` (or `stream: true`) streams progress as
+ *   Server-Sent Events (`step`, `log`, then `result` or `error`); the
+ *   installation goes on even if the client goes away.
+ */
+import type { ZoneHandle } from '../../../src/hosts/registry.ts'
+import { buildFeatures, type FeatureOptions } from '../../../src/proxmox/options.ts'
+import type { ExecResult } from '../../../src/proxmox/schemas.ts'
+import { runIn, streamIn } from '../container.ts'
+import { placementOf, type AppContext } from '../context.ts'
+import { SUPPORTED_PACKAGES } from '../schemas.ts'
+import { DOCKER_FEATURES, familyOf, installSteps, parseProbe, PROBE_SCRIPT, stepScript, type Probe, type Step } from '../setup-plan.ts'
+import { drain, SSE_HEADERS, sseEvent, wantsEventStream } from '../stream.ts'
+
+const PROBE_TIMEOUT_MS = 60_000
+const MAX_LOG = 512 * 1024
+
+export function setupSchemas(c: AppContext) {
+  const { t, s } = c
+  const body = t.Object({
+    package_name: t.Optional(
+      t.String({ maxLength: 200, default: 'docker', description: `What to install; supported: ${SUPPORTED_PACKAGES.join(', ')} (the default)`, examples: ['docker'] }),
+    ),
+    dry_run: t.Optional(t.Boolean({ default: false, description: 'Only answer with the commands that would run' })),
+    stream: t.Optional(t.Boolean({ default: false, description: 'Stream progress as Server-Sent Events (same as `Accept: text/event-stream`)' })),
+    ...s.zoneBody,
+  })
+  const StepResult = t.Object({
+    name: t.String(),
+    where: t.Union([t.Literal('host'), t.Literal('container')], { description: '`host`: a Proxmox command; `container`: `sh -c` inside the container' }),
+    command: t.String({ description: 'The exact command' }),
+    exit_code: t.Union([t.Integer(), t.Null()], { description: 'null when not run (dry run)' }),
+    duration_ms: t.Union([t.Number(), t.Null()]),
+  })
+  const response = t.Object(
+    {
+      ...s.placement,
+      package_name: t.String(),
+      status: t.Union([t.Literal('already_installed'), t.Literal('installed'), t.Literal('planned')]),
+      message: t.String(),
+      docker_version: t.Union([t.String(), t.Null()], { description: 'Docker client version in the container' }),
+      server_version: t.Union([t.String(), t.Null()], { description: 'Docker engine version, null if the engine does not answer' }),
+      compose_version: t.Union([t.String(), t.Null()]),
+      os: t.Object({ id: t.String(), version: t.String() }),
+      features: t.Record(t.String(), t.String(), { description: 'Container features in effect, e.g. {"nesting":"1","keyctl":"1"}' }),
+      features_changed: t.Boolean({ description: 'nesting=1,keyctl=1 were set by this call' }),
+      restarted: t.Boolean({ description: 'The container was restarted to apply the features' }),
+      steps: t.Array(StepResult),
+      output: t.String({ description: 'Installation log (each command, then its output)' }),
+      warnings: t.Array(t.String()),
+      duration_ms: t.Number(),
+    },
+    { title: 'AppSetupResult' },
+  )
+  const failed = t.Object(
+    {
+      error: t.String(),
+      details: t.String({ description: 'The failing step and the end of its output' }),
+      return_code: t.Integer({ description: 'Exit code of the failing command' }),
+      instance_id: t.Optional(t.String()),
+      step: t.Optional(t.String()),
+      steps: t.Optional(t.Array(StepResult)),
+      output: t.Optional(t.String({ description: 'Installation log up to the failure' })),
+    },
+    { title: 'AppSetupFailure' },
+  )
+  return { body, response, failed }
+}
+
+type StepResult = { name: string; where: 'host' | 'container'; command: string; exit_code: number | null; duration_ms: number | null }
+
+interface Reporter {
+  step(s: { name: string; where: 'host' | 'container'; command: string }): void
+  log(text: string): void
+}
+
+export function setupRoute(c: AppContext) {
+  const sch = setupSchemas(c)
+  const E = c.errors
+
+  class SetupFailedError extends E.LwsError {
+    constructor(
+      readonly instanceId: string,
+      readonly step: string,
+      readonly exitCode: number,
+      readonly steps: StepResult[],
+      readonly output: string,
+      tail: string,
+    ) {
+      super(500, 'Setup failed', `step '${step}' failed with exit code ${exitCode}${tail ? `:\n${tail}` : ''}`, exitCode === 0 ? 1 : exitCode)
+    }
+
+    override toBody() {
+      return { ...super.toBody(), instance_id: this.instanceId, step: this.step, steps: this.steps, output: this.output }
+    }
+  }
+
+  async function perform(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean, report?: Reporter) {
+    const t0 = performance.now()
+    const st = await zone.pve.containerStatus(id)
+    if (st.status !== 'running') throw new E.ConflictError(`container ${id} is ${st.status}; start it first`)
+
+    const probeNow = async (): Promise<Probe> => parseProbe((await runIn(c, zone, id, PROBE_SCRIPT, { timeoutMs: PROBE_TIMEOUT_MS })).stdout)
+    const [probe, cfg] = await Promise.all([probeNow(), zone.pve.containerConfig(id, { current: true })])
+    const features = { ...(cfg.features ?? {}) }
+    const featuresOk = Object.entries(DOCKER_FEATURES).every(([k, v]) => features[k] === v)
+    const warnings: string[] = []
+    const base = {
+      instance_id: id,
+      ...placementOf(zone),
+      package_name: pkg,
+      os: { id: probe.os.id, version: probe.os.version },
+    }
+
+    if (probe.docker) {
+      if (!featuresOk) warnings.push(`container features nesting=1,keyctl=1 are not in effect (${JSON.stringify(features)}); Docker containers may fail to start`)
+      if (!probe.serverVersion) warnings.push('the Docker engine does not answer (is the docker service running?)')
+      if (!probe.composeVersion) warnings.push('docker compose is not installed; app/deploy needs it')
+      return {
+        ...base,
+        status: 'already_installed' as const,
+        message: `docker ${probe.clientVersion ?? '(unknown version)'} is already installed; nothing was changed`,
+        docker_version: probe.clientVersion,
+        server_version: probe.serverVersion,
+        compose_version: probe.composeVersion,
+        features,
+        features_changed: false,
+        restarted: false,
+        steps: [],
+        output: '',
+        warnings,
+        duration_ms: Math.round(performance.now() - t0),
+      }
+    }
+
+    const family = familyOf(probe)
+    if (!family) {
+      throw new E.ConflictError(
+        `cannot install docker in container ${id}: distribution '${probe.os.id || 'unknown'}' is not supported (supported: Debian/Ubuntu with apt, Alpine with apk)`,
+      )
+    }
+    const wanted: FeatureOptions = { nesting: true, keyctl: true }
+    for (const k of ['fuse', 'mknod', 'force_rw_sys'] as const) if (features[k] !== undefined) wanted[k] = features[k] === '1'
+    if (features.mount) wanted.mount = features.mount.split(';').filter(Boolean)
+    const featureText = buildFeatures(wanted)
+    const plan: Array<{ name: string; where: 'host' | 'container'; command: string; step?: Step }> = []
+    if (!featuresOk) {
+      plan.push({ name: 'set the container features Docker needs', where: 'host', command: `pct set ${id} --features ${featureText}` })
+      plan.push({ name: 'restart the container to apply them', where: 'host', command: `pct reboot ${id}` })
+    }
+    for (const step of installSteps(family)) plan.push({ name: step.name, where: 'container', command: step.command, step })
+
+    if (dryRun) {
+      return {
+        ...base,
+        status: 'planned' as const,
+        message: `dry run: docker is not installed; these ${plan.length} commands would run`,
+        docker_version: null,
+        server_version: null,
+        compose_version: null,
+        features,
+        features_changed: false,
+        restarted: false,
+        steps: plan.map((p) => ({ name: p.name, where: p.where, command: p.command, exit_code: null, duration_ms: null })),
+        output: '',
+        warnings,
+        duration_ms: Math.round(performance.now() - t0),
+      }
+    }
+
+    const steps: StepResult[] = []
+    let output = ''
+    const log = (text: string) => {
+      if (output.length < MAX_LOG) output += text
+      report?.log(text)
+    }
+    const begin = (p: { name: string; where: 'host' | 'container'; command: string }) => {
+      report?.step(p)
+      log(`${p.where === 'host' ? '[host] ' : ''}$ ${p.command.replaceAll('\n', '\n  ')}\n`)
+    }
+
+    let restarted = false
+    if (!featuresOk) {
+      const [set, reboot] = plan
+      begin(set!)
+      let s0 = performance.now()
+      await zone.pve.setConfig(id, { features: wanted })
+      steps.push({ ...set!, exit_code: 0, duration_ms: Math.round(performance.now() - s0) })
+      begin(reboot!)
+      s0 = performance.now()
+      log(await zone.pve.reboot(id))
+      steps.push({ ...reboot!, exit_code: 0, duration_ms: Math.round(performance.now() - s0) })
+      restarted = true
+      for (const [k, v] of Object.entries(DOCKER_FEATURES)) features[k] = v
+    }
+
+    for (const p of plan.filter((x) => x.step)) {
+      const step = p.step!
+      begin(p)
+      const s0 = performance.now()
+      const r = report ? await runStreamed(zone, id, stepScript(step), step.timeoutMs, log) : await runIn(c, zone, id, stepScript(step), { timeoutMs: step.timeoutMs })
+      if (!report) log(r.stdout)
+      if (r.stderr.trim()) log(r.stderr)
+      steps.push({ name: p.name, where: p.where, command: p.command, exit_code: r.exitCode, duration_ms: Math.round(performance.now() - s0) })
+      if (r.exitCode !== 0) {
+        if (step.fatal) {
+          const tail = (r.stdout + r.stderr).trim().split('\n').slice(-20).join('\n').slice(-4000)
+          throw new SetupFailedError(id, step.name, r.exitCode, steps, output, tail)
+        }
+        warnings.push(`step '${step.name}' failed with exit code ${r.exitCode} (see output)`)
+      }
+    }
+
+    const after = await probeNow()
+    if (!after.docker) throw new SetupFailedError(id, 'verify', 1, steps, output, 'docker is still not found after the installation')
+    return {
+      ...base,
+      status: 'installed' as const,
+      message: `docker ${after.clientVersion ?? ''} installed${restarted ? '; the container was restarted to apply features nesting=1,keyctl=1' : ''}`,
+      docker_version: after.clientVersion,
+      server_version: after.serverVersion,
+      compose_version: after.composeVersion,
+      features,
+      features_changed: restarted,
+      restarted,
+      steps,
+      output,
+      warnings,
+      duration_ms: Math.round(performance.now() - t0),
+    }
+  }
+
+  /** A step through the streaming executor: its output reaches `onText` as it comes. */
+  async function runStreamed(zone: ZoneHandle, id: string, script: string, timeoutMs: number, onText: (t: string) => void): Promise<ExecResult> {
+    const h = await streamIn(c, zone, id, script)
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      h.kill()
+    }, timeoutMs)
+    const stderr = drain(h.stderr)
+    const decoder = new TextDecoder()
+    let stdout = ''
+    try {
+      for await (const chunk of h.stdout) {
+        const text = decoder.decode(chunk, { stream: true })
+        if (stdout.length < MAX_LOG) stdout += text
+        onText(text)
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+    const exitCode = await h.exited
+    if (timedOut) throw new E.HostTimeoutError(zone.label, timeoutMs)
+    return { stdout, stderr: await stderr, exitCode }
+  }
+
+  function streamed(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean): Response {
+    let ctl!: ReadableStreamDefaultController<Uint8Array>
+    let open = true
+    const send = (chunk: Uint8Array) => {
+      if (!open) return
+      try {
+        ctl.enqueue(chunk)
+      } catch {
+        open = false
+      }
+    }
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        ctl = controller
+        const reporter: Reporter = {
+          step: (s) => send(sseEvent(JSON.stringify(s), 'step')),
+          log: (text) => send(sseEvent(text.replace(/\n$/, ''), 'log')),
+        }
+        perform(zone, id, pkg, dryRun, reporter)
+          .then((result) => send(sseEvent(JSON.stringify(result), 'result')))
+          .catch((e) => {
+            const err = e instanceof E.LwsError ? e : new E.InternalError()
+            if (!(e instanceof E.LwsError)) c.log.error('app setup failed', { instance_id: id, error: String((e as Error)?.message ?? e) })
+            send(sseEvent(JSON.stringify({ status_code: err.status, ...err.toBody() }), 'error'))
+          })
+          .finally(() => {
+            if (!open) return
+            open = false
+            try {
+              ctl.close()
+            } catch {}
+          })
+      },
+      cancel() {
+        // The client went away: stop sending; the installation itself runs to its end.
+        open = false
+      },
+    })
+    return new Response(body, { headers: SSE_HEADERS })
+  }
+
+  return new c.Elysia({ name: 'app-setup' }).post(
+    '/lxc/instances/:instance_id/app/setup',
+    async ({ params, body, request }) => {
+      const zone = c.zones.resolve(body.region, body.az)
+      const id = c.ids.assertVmid(params.instance_id)
+      const pkg = body.package_name ?? 'docker'
+      if (!(SUPPORTED_PACKAGES as readonly string[]).includes(pkg)) {
+        throw new E.BadRequestError(`package_name: ${JSON.stringify(pkg.slice(0, 60))} is not supported (supported: ${SUPPORTED_PACKAGES.join(', ')})`)
+      }
+      // A Response skips response validation; the schema documents the JSON form.
+      if (body.stream || wantsEventStream(request)) return streamed(zone, id, pkg, body.dry_run ?? false) as never
+      return perform(zone, id, pkg, body.dry_run ?? false)
+    },
+    {
+      params: c.s.InstanceIdParams,
+      body: sch.body,
+      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
+      detail: {
+        tags: ['app'],
+        summary: 'Install Docker in a container',
+        description:
+          'The container must be running (else 409). If `docker` is already there, its version is reported and nothing changes. ' +
+          'Otherwise the features `nesting=1,keyctl=1` are set if missing (the container is restarted to apply them: `restarted: true`), ' +
+          'Docker and compose are installed with the container’s package manager (Debian/Ubuntu: apt `docker.io` + compose; Alpine: apk `docker docker-cli-compose`), ' +
+          'the service is enabled and started, and `docker version` verifies it. The answer holds every command with its exit code and the installation log. ' +
+          'A failing step → 500 with its exit code and output. `dry_run: true` only lists the commands. ' +
+          'With `Accept: text/event-stream` (or `stream: true`) progress is streamed as Server-Sent Events: `step` (JSON), `log` (output lines), then `result` (this answer) or `error` (an error body with `status_code`).',
+      },
+    },
+  )
+}
