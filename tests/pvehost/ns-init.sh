@@ -31,6 +31,9 @@ innet() { nsenter --net=$net -- "$@"; }
 innet ip link set lo up
 innet ip link add lwsbr0 type bridge
 innet ip link set lwsbr0 up
+# A small subnet on the bridge for tests that need addresses (sec discovery). It exists only
+# in this host's private network namespace: the machine's own namespace has no route to it.
+innet ip addr add 10.99.0.1/28 dev lwsbr0
 
 # LXC checks /sys/class/net/<bridge>/bridge (else it assumes Open vSwitch), and sysfs
 # shows the network namespace of whoever mounted it: remount it from inside, keeping the
