@@ -11,6 +11,9 @@ import { dockerEngine, exposeEngine, hideEngine, type DockerEngine } from '../..
 import { KEY, startApp } from '../../http/harness.ts'
 import { REPO_ROOT, type TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
+import { apiCaller, azEntry, configOnHost, destroyOnHost } from '../../support/plugin-env.ts'
+
+export { configOnHost, destroyOnHost }
 
 export const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz'
 export const UBUNTU = 'local:vztmpl/ubuntu-22.04.tar.gz'
@@ -68,10 +71,10 @@ api_key: ${KEY}
 regions:
   eu-south-1:
     availability_zones:
-      az1: { host: ${h1!.ip}, ssh_port: ${h1!.port}, user: root, ssh_key_file: ${h1!.keyFile}, ssh_host_fingerprint: "${h1!.fingerprint}" }
+      az1: ${azEntry(h1!)}
   eu-central-1:
     availability_zones:
-      az2: { host: ${h2!.ip}, ssh_port: ${h2!.port}, user: root, ssh_password: "${h2!.password}" }
+      az2: ${azEntry(h2!)}
 app:
   compose_dir: ${composeDir}
 ${opts.extra ?? ''}
@@ -80,20 +83,7 @@ ${opts.extra ?? ''}
   const dockerNames = new Set<string>()
   const projects = new Set<string>()
   const host = (az: string) => (az === 'az2' ? h2! : h1!)
-  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res =
-      body === undefined
-        ? await app.request(`/api/v1${path}`, { method, headers })
-        : await app.json(`/api/v1${path}`, body, { method, headers })
-    const text = await res.text()
-    let parsed: any
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      parsed = text
-    }
-    return { status: res.status, body: parsed }
-  }
+  const call = apiCaller(app)
   return {
     app,
     h1: h1!,
@@ -141,23 +131,6 @@ ${opts.extra ?? ''}
       await app.zones.closeAll()
     },
   }
-}
-
-/** Removes a container on a host whatever its state. */
-export async function destroyOnHost(h: TestHost, id: string): Promise<void> {
-  await h.exec(['sh', '-c', 'pct unlock "$1" 2>/dev/null; pct destroy "$1" --force 1 --purge 1 >/dev/null 2>&1; true', 'sh', id])
-}
-
-/** `pct config <id> [--current]` on the host as key → value. */
-export async function configOnHost(h: TestHost, id: string, current = false): Promise<Record<string, string>> {
-  const r = await h.exec(['pct', 'config', id, ...(current ? ['--current'] : [])])
-  if (r.exitCode !== 0) throw new Error(`pct config ${id}: ${r.stderr}`)
-  return Object.fromEntries(
-    r.stdout
-      .split('\n')
-      .filter((l) => l.includes(': '))
-      .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
-  )
 }
 
 /** Writes a compose file below compose_dir and returns its absolute path. */

@@ -7,6 +7,9 @@
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
 import { KEY, startApp } from '../../http/harness.ts'
+import { apiCaller, azEntry, configOnHost, containerTracker, destroyOnHost } from '../../support/plugin-env.ts'
+
+export { configOnHost, destroyOnHost }
 
 export const IMAGE = 'local:vztmpl/ubuntu-22.04.tar.gz'
 export const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz'
@@ -47,47 +50,25 @@ default_network: vmbr0
 regions:
   eu-south-1:
     availability_zones:
-      az1: { host: ${h1!.ip}, ssh_port: ${h1!.port}, user: root, ssh_key_file: ${h1!.keyFile}, ssh_host_fingerprint: "${h1!.fingerprint}" }
+      az1: ${azEntry(h1!)}
   eu-central-1:
     availability_zones:
-      az2: { host: ${h2!.ip}, ssh_port: ${h2!.port}, user: root, ssh_password: "${h2!.password}" }
+      az2: ${azEntry(h2!)}
 ${opts.deadAz ? '      dead: { host: 127.0.0.9, ssh_port: 2299, user: root, ssh_password: nope-secret }\n' : ''}instance_sizes:
   small: { memory: ${SMALL_MB}, cpulimit: 1, storage: "local-lvm:1" }
   medium: { memory: ${MEDIUM_MB}, cpulimit: 2, storage: "local-lvm:1" }
 ${opts.extra ?? ''}
 `)
-  const tracked = new Map<string, Set<string>>()
+  const tracker = containerTracker()
   const host = (az: string) => (az === 'az2' ? h2! : h1!)
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res =
-      body === undefined
-        ? await app.request(`/api/v1${path}`, { method })
-        : await app.json(`/api/v1${path}`, body, { method })
-    const text = await res.text()
-    let parsed: any
-    try {
-      parsed = JSON.parse(text)
-    } catch {
-      parsed = text
-    }
-    return { status: res.status, body: parsed }
-  }
+  const call = apiCaller(app)
   const env: LxcEnv = {
     app,
     h1: h1!,
     h2: h2!,
     host,
-    track(az, ...ids) {
-      let s = tracked.get(az)
-      if (!s) tracked.set(az, (s = new Set()))
-      for (const id of ids) s.add(id)
-    },
-    async cleanup() {
-      await Promise.all(
-        [...tracked].flatMap(([az, ids]) => [...ids].map((id) => destroyOnHost(host(az), id))),
-      )
-      tracked.clear()
-    },
+    track: (az, ...ids) => tracker.track(host(az), ...ids),
+    cleanup: () => tracker.cleanup(),
     async close() {
       await env.cleanup()
       await app.zones.closeAll()
@@ -99,28 +80,11 @@ ${opts.extra ?? ''}
   return env
 }
 
-/** Removes a container on a host whatever its state (unlocked, stopped, purged). */
-export async function destroyOnHost(h: TestHost, id: string): Promise<void> {
-  await h.exec(['sh', '-c', 'pct unlock "$1" 2>/dev/null; pct destroy "$1" --force 1 --purge 1 >/dev/null 2>&1; true', 'sh', id])
-}
-
 /** `pct status <id>` on the host: running | stopped | missing. */
 export async function statusOnHost(h: TestHost, id: string): Promise<string> {
   const r = await h.exec(['pct', 'status', id])
   if (r.exitCode !== 0) return 'missing'
   return r.stdout.trim().replace(/^status: /, '')
-}
-
-/** `pct config <id>` on the host as key → value. */
-export async function configOnHost(h: TestHost, id: string): Promise<Record<string, string>> {
-  const r = await h.exec(['pct', 'config', id])
-  if (r.exitCode !== 0) throw new Error(`pct config ${id}: ${r.stderr}`)
-  return Object.fromEntries(
-    r.stdout
-      .split('\n')
-      .filter((l) => l.includes(': '))
-      .map((l) => [l.slice(0, l.indexOf(': ')), l.slice(l.indexOf(': ') + 2)]),
-  )
 }
 
 /**

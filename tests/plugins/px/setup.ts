@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
 import { KEY, startApp } from '../../http/harness.ts'
+import { azEntry } from '../../support/plugin-env.ts'
 
 export const DEAD_SECRET = 'nope-dead-secret'
 
@@ -41,11 +42,11 @@ api_key: ${KEY}
 regions:
   eu-south-1:
     availability_zones:
-      az1: { host: ${h1!.ip}, ssh_port: ${h1!.port}, user: root, ssh_key_file: ${h1!.keyFile}, ssh_host_fingerprint: "${h1!.fingerprint}" }
+      az1: ${azEntry(h1!)}
       dead: { host: 127.0.0.9, ssh_port: 2299, user: root, ssh_password: ${DEAD_SECRET} }
   eu-central-1:
     availability_zones:
-      az2: { host: ${h2!.ip}, ssh_port: ${h2!.port}, user: root, ssh_password: "${h2!.password}" }
+      az2: ${azEntry(h2!)}
   eu-west-9:
     availability_zones:
       silent: { host: 127.0.0.1, ssh_port: ${silent.port}, user: root, ssh_password: ${DEAD_SECRET} }

@@ -11,6 +11,9 @@
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
 import { KEY, startApp } from '../../http/harness.ts'
+import { apiCaller, azEntry, containerTracker, destroyOnHost } from '../../support/plugin-env.ts'
+
+export { destroyOnHost }
 
 export const DEBIAN = 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz'
 /** The only subnet a test may sweep: it exists only inside a test host's network namespace. */
@@ -44,42 +47,27 @@ default_network: vmbr0
 regions:
   eu-south-1:
     availability_zones:
-      az1: { host: ${h1!.ip}, ssh_port: ${h1!.port}, user: root, ssh_key_file: ${h1!.keyFile}, ssh_host_fingerprint: "${h1!.fingerprint}" }
+      az1: ${azEntry(h1!)}
   eu-central-1:
     availability_zones:
-      az2: { host: ${h2!.ip}, ssh_port: ${h2!.port}, user: root, ssh_password: "${h2!.password}" }
+      az2: ${azEntry(h2!)}
 instance_sizes:
   small: { memory: 256, cpulimit: 1, storage: "local-lvm:1" }
 ${discovery}`)
-  const tracked = new Map<string, Set<string>>()
+  const tracker = containerTracker()
   const host = (az: string) => (az === 'az2' ? h2! : h1!)
+  const call = apiCaller(app)
   const env: SecEnv = {
     app,
     h1: h1!,
     h2: h2!,
     host,
-    track(az, ...ids) {
-      let s = tracked.get(az)
-      if (!s) tracked.set(az, (s = new Set()))
-      for (const id of ids) s.add(id)
-    },
+    track: (az, ...ids) => tracker.track(host(az), ...ids),
     async close() {
-      await Promise.all([...tracked].flatMap(([az, ids]) => [...ids].map((id) => destroyOnHost(host(az), id))))
-      tracked.clear()
+      await tracker.cleanup()
       await app.zones.closeAll()
     },
-    async get(path, params) {
-      const qs = params ? `?${new URLSearchParams(params)}` : ''
-      const res = await app.request(`/api/v1${path}${qs}`)
-      const text = await res.text()
-      let body: any
-      try {
-        body = JSON.parse(text)
-      } catch {
-        body = text
-      }
-      return { status: res.status, body }
-    },
+    get: (path, params) => call('GET', `${path}${params ? `?${new URLSearchParams(params)}` : ''}`),
   }
   return env
 }
@@ -106,10 +94,6 @@ export async function assertPrivateNetwork(h: TestHost): Promise<void> {
   if (/\binet 10\.99\.0\./.test(own)) throw new Error('the machine itself has an address in the test subnet; the fixture leaked out of its namespace')
 }
 
-/** Removes a container whatever its state. */
-export async function destroyOnHost(h: TestHost, id: string): Promise<void> {
-  await h.exec(['sh', '-c', 'pct unlock "$1" 2>/dev/null; pct destroy "$1" --force 1 --purge 1 >/dev/null 2>&1; true', 'sh', id])
-}
 
 export interface CtSpec {
   vmid: string
