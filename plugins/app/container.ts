@@ -1,8 +1,7 @@
 /**
  * Running scripts inside a container. Non-streaming calls go through
  * ProxmoxClient.exec (`pct exec <vmid> -- sh -c <script>`: pct refusals become
- * 404/409, timeouts 504). Streaming calls use the zone's executor with the
- * same argv, because the Proxmox client has no streaming exec.
+ * 404/409, timeouts 504); streaming calls through ProxmoxClient.execStream.
  */
 import type { StreamHandle } from '../../src/exec/executor.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
@@ -22,8 +21,7 @@ export function runIn(c: AppContext, zone: ZoneHandle, id: string, script: strin
 
 /** `pct exec <vmid> -- sh -c <script>` with its output as streams (for `docker logs -f`, setup progress). */
 export function streamIn(c: AppContext, zone: ZoneHandle, id: string, script: string, signal?: AbortSignal): Promise<StreamHandle> {
-  const argv = ['pct', 'exec', c.ids.assertVmid(id), '--', 'sh', '-c', script]
-  return zone.exec.stream(argv, signal ? { signal } : {})
+  return zone.pve.execStream(c.ids.assertVmid(id), script, signal ? { signal } : {})
 }
 
 const hasMarker = (stderr: string, marker: string) => stderr.split('\n').some((l) => l.trim() === marker)

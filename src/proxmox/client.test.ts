@@ -555,3 +555,15 @@ describe('unlock', () => {
     expect(fake.calls).toHaveLength(3)
   })
 })
+
+describe('execStream', () => {
+  test('streams `pct exec <id> -- sh -c <command>` with the command as one argument; validates first', async () => {
+    const fake = new FakeExecutor()
+    const client = new ProxmoxClient(fake, { az: 'r/a', node: 'pve1' })
+    await client.execStream('101', 'docker logs -f web; echo "$HOME"')
+    expect(fake.argvs()).toEqual([['pct', 'exec', '101', '--', 'sh', '-c', 'docker logs -f web; echo "$HOME"']])
+    await expect(client.execStream('101; reboot', 'true')).rejects.toBeInstanceOf(BadRequestError)
+    await expect(client.execStream('101', '')).rejects.toBeInstanceOf(BadRequestError)
+    expect(fake.calls).toHaveLength(1)
+  })
+})

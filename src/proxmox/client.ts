@@ -16,7 +16,7 @@
  * - `pveversion`, `pveam available|list|download`, `pvesm status`: text,
  *   because these tools print no JSON.
  */
-import type { Executor, RunOptions, RunResult } from '../exec/executor.ts'
+import type { Executor, RunOptions, RunResult, StreamHandle } from '../exec/executor.ts'
 import { BadRequestError, CommandError, ConflictError, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
 import { checkResult, execRefusal, type FailureContext } from './errors.ts'
 import { assertPattern, assertSnapshotName, assertVmid, matches } from './ids.ts'
@@ -420,17 +420,34 @@ export class ProxmoxClient {
    * only pct's refusals are errors (missing CT → 404, not running → 409).
    */
   async exec(vmid: string | number, command: string, opts: CallOptions & { stdin?: string } = {}): Promise<ExecResult> {
-    const id = assertVmid(vmid)
-    if (typeof command !== 'string' || command.trim() === '') throw new BadRequestError('command: must not be empty')
-    if (command.includes('\0')) throw new BadRequestError('command: must not contain NUL bytes')
-    if (command.length > MAX_EXEC_COMMAND) throw new BadRequestError(`command: longer than ${MAX_EXEC_COMMAND} characters`)
-    const argv = ['pct', 'exec', id, '--', 'sh', '-c', command]
+    const { id, argv } = this.execArgv(vmid, command)
     const runOpts = this.runOpts(opts)
     if (opts.stdin !== undefined) runOpts.stdin = opts.stdin
     const r = await this.executor.run(argv, { ...this.defaults, ...runOpts })
     const refusal = execRefusal(this.az, argv, r, id)
     if (refusal) throw refusal
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
+  }
+
+  /**
+   * Like `exec`, but the output arrives as streams while the command runs
+   * (`docker logs -f`, install progress). `kill()` or `signal` stops it in the
+   * container and frees the SSH channel. pct's own refusals (missing or
+   * stopped CT) show up on stderr with a non-zero exit, as with `exec`.
+   */
+  async execStream(vmid: string | number, command: string, opts: { signal?: AbortSignal } = {}): Promise<StreamHandle> {
+    const { argv } = this.execArgv(vmid, command)
+    const signal = opts.signal ?? this.defaults.signal
+    return this.executor.stream(argv, signal ? { signal } : {})
+  }
+
+  /** `pct exec <vmid> -- sh -c <command>`, the command as ONE argument, after checking both. */
+  private execArgv(vmid: string | number, command: string): { id: string; argv: string[] } {
+    const id = assertVmid(vmid)
+    if (typeof command !== 'string' || command.trim() === '') throw new BadRequestError('command: must not be empty')
+    if (command.includes('\0')) throw new BadRequestError('command: must not contain NUL bytes')
+    if (command.length > MAX_EXEC_COMMAND) throw new BadRequestError(`command: longer than ${MAX_EXEC_COMMAND} characters`)
+    return { id, argv: ['pct', 'exec', id, '--', 'sh', '-c', command] }
   }
 
   // ---------------------------------------------------------------- snapshots

@@ -32,8 +32,11 @@ export class FakeExecutor implements Executor {
     return { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...r }
   }
 
-  stream(): Promise<StreamHandle> {
-    throw new Error('FakeExecutor.stream is not used by ProxmoxClient')
+  /** Records argv like `run`; the streams are empty and the command "exits" 0 at once. */
+  async stream(argv: readonly string[], opts?: Omit<RunOptions, 'timeoutMs'>): Promise<StreamHandle> {
+    this.calls.push({ argv: [...argv], opts })
+    const empty = () => new ReadableStream<Uint8Array>({ start: (c) => c.close() })
+    return { stdout: empty(), stderr: empty(), exited: Promise.resolve(0), kill() {} }
   }
 
   async close(): Promise<void> {}
