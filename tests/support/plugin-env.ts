@@ -13,6 +13,24 @@ export function azEntry(h: TestHost): string {
   return `{ host: ${h.ip}, ssh_port: ${h.port}, user: root, ${auth} }`
 }
 
+/**
+ * The `regions:` block the plugin suites share: h1 as eu-south-1/az1, h2 as
+ * eu-central-1/az2, plus optional extra AZ lines (already indented) per region.
+ */
+export function regionsYaml(h1: TestHost, h2: TestHost, extra: { south?: string; central?: string } = {}): string {
+  return [
+    'regions:',
+    '  eu-south-1:',
+    '    availability_zones:',
+    `      az1: ${azEntry(h1)}`,
+    ...(extra.south ? [extra.south.trimEnd()] : []),
+    '  eu-central-1:',
+    '    availability_zones:',
+    `      az2: ${azEntry(h2)}`,
+    ...(extra.central ? [extra.central.trimEnd()] : []),
+  ].join('\n')
+}
+
 export interface ApiResult<T = any> {
   status: number
   body: T

@@ -11,7 +11,7 @@ import { dockerEngine, exposeEngine, hideEngine, type DockerEngine } from '../..
 import { KEY, startApp } from '../../http/harness.ts'
 import { REPO_ROOT, type TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
-import { apiCaller, azEntry, configOnHost, destroyOnHost } from '../../support/plugin-env.ts'
+import { apiCaller, regionsYaml, configOnHost, destroyOnHost } from '../../support/plugin-env.ts'
 
 export { configOnHost, destroyOnHost }
 
@@ -68,13 +68,7 @@ export async function appEnv(opts: { extra?: string } = {}): Promise<AppEnv> {
   const composeDir = mkdtempSync(join(REPO_ROOT, '.tmp/app-compose-'))
   const app = await startApp(`
 api_key: ${KEY}
-regions:
-  eu-south-1:
-    availability_zones:
-      az1: ${azEntry(h1!)}
-  eu-central-1:
-    availability_zones:
-      az2: ${azEntry(h2!)}
+${regionsYaml(h1!, h2!)}
 app:
   compose_dir: ${composeDir}
 ${opts.extra ?? ''}

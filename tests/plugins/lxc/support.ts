@@ -7,7 +7,7 @@
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
 import { KEY, startApp } from '../../http/harness.ts'
-import { apiCaller, azEntry, configOnHost, containerTracker, destroyOnHost } from '../../support/plugin-env.ts'
+import { apiCaller, configOnHost, containerTracker, destroyOnHost, regionsYaml } from '../../support/plugin-env.ts'
 
 export { configOnHost, destroyOnHost }
 
@@ -47,14 +47,8 @@ api_key: ${KEY}
 start_vmid: ${opts.startVmid}
 default_storage: local-lvm
 default_network: vmbr0
-regions:
-  eu-south-1:
-    availability_zones:
-      az1: ${azEntry(h1!)}
-  eu-central-1:
-    availability_zones:
-      az2: ${azEntry(h2!)}
-${opts.deadAz ? '      dead: { host: 127.0.0.9, ssh_port: 2299, user: root, ssh_password: nope-secret }\n' : ''}instance_sizes:
+${regionsYaml(h1!, h2!, opts.deadAz ? { central: '      dead: { host: 127.0.0.9, ssh_port: 2299, user: root, ssh_password: nope-secret }' } : {})}
+instance_sizes:
   small: { memory: ${SMALL_MB}, cpulimit: 1, storage: "local-lvm:1" }
   medium: { memory: ${MEDIUM_MB}, cpulimit: 2, storage: "local-lvm:1" }
 ${opts.extra ?? ''}

@@ -11,7 +11,7 @@
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
 import { KEY, startApp } from '../../http/harness.ts'
-import { apiCaller, azEntry, containerTracker, destroyOnHost } from '../../support/plugin-env.ts'
+import { apiCaller, regionsYaml, containerTracker, destroyOnHost } from '../../support/plugin-env.ts'
 
 export { destroyOnHost }
 
@@ -44,13 +44,7 @@ export async function secEnv(opts: { discovery?: Record<string, unknown> } = {})
 api_key: ${KEY}
 default_storage: local-lvm
 default_network: vmbr0
-regions:
-  eu-south-1:
-    availability_zones:
-      az1: ${azEntry(h1!)}
-  eu-central-1:
-    availability_zones:
-      az2: ${azEntry(h2!)}
+${regionsYaml(h1!, h2!)}
 instance_sizes:
   small: { memory: 256, cpulimit: 1, storage: "local-lvm:1" }
 ${discovery}`)
