@@ -1,19 +1,19 @@
 /**
- * Builds the LWS application: core middleware first (errors, request log,
- * body limit, CORS, auth, docs), then the core routes and every plugin under
- * /api/v1. Knows no domain: plugins bring all Proxmox routes.
+ * Builds the LWS application: core middleware first (errors, CORS, the
+ * API-key guard, docs), then the core routes and every plugin under /api/v1.
+ * Knows no domain: plugins bring all Proxmox routes. What must happen before
+ * any of this (Host, sizes, body deadline, request log) is the edge's job:
+ * see http/edge/edge.ts.
  */
 import { Elysia, t } from 'elysia'
 import type { AssetSource } from './assets/types.ts'
 import type { LwsConfig } from './config/load.ts'
 import * as errors from './errors/catalogue.ts'
 import type { ZoneRegistry } from './hosts/registry.ts'
-import { apiKeyAuth } from './http/auth.ts'
-import { bodyLimit } from './http/body-limit.ts'
+import { apiKeyGuard } from './http/auth.ts'
 import { corsPolicy } from './http/cors.ts'
-import { docs, DOCS_PATH } from './http/docs.ts'
+import { docs, DOCS_PUBLIC_ROUTES } from './http/docs.ts'
 import { errorHandler } from './http/errors.ts'
-import { requestLog } from './http/request-log.ts'
 import * as schemas from './http/schemas.ts'
 import { staticAssets } from './http/static-assets.ts'
 import type { Logger } from './log.ts'
@@ -25,6 +25,15 @@ import { health } from './routes/health.ts'
 import { VERSION } from './version.ts'
 
 export const API_PREFIX = '/api/v1'
+
+/**
+ * The only routes (as the router declares them) that answer without a key:
+ * health, the docs page with its document and assets, the web UI's files.
+ * Everything else — every plugin route included — needs the key.
+ */
+export const PUBLIC_ROUTES = [`${API_PREFIX}/health`, ...DOCS_PUBLIC_ROUTES, '/', '/ui/*']
+/** @elysiajs/cors answers preflight requests on these. */
+const PREFLIGHT_ROUTES = ['/', '/*']
 
 export interface AppDeps {
   config: LwsConfig
@@ -61,12 +70,11 @@ export async function createApp(deps: AppDeps): Promise<BuiltApp> {
     { name: 'core', description: 'Health and configuration' },
     ...mounted.map((lp) => ({ name: lp.plugin.name, description: lp.plugin.description })),
   ]
+  const guard = apiKeyGuard({ apiKey: config.apiKey, publicRoutes: PUBLIC_ROUTES, preflightRoutes: PREFLIGHT_ROUTES })
   const app = new Elysia({ name: 'lws' })
-    .use(errorHandler(log))
-    .use(requestLog(log))
-    .use(bodyLimit(config.maxBodyBytes))
+    .use(errorHandler(log, guard.authorized))
     .use(corsPolicy(config.allowedOrigins))
-    .use(apiKeyAuth({ apiKey: config.apiKey, prefix: API_PREFIX, publicPaths: [`${API_PREFIX}/health`, `${DOCS_PATH}/`] }))
+    .use(guard.plugin)
     .use(docs({ version: VERSION, swagger: deps.assets.swagger, tags }))
     .use(api)
     .use(staticAssets('lws-ui', '/ui', deps.assets.ui, '/'))

@@ -8,11 +8,16 @@ import { fileURLToPath } from 'node:url'
 import { builtinPlugins } from '../plugins/index.ts'
 import { diskAssets } from './assets/disk.ts'
 import { ConfigError, configPathFrom, loadConfigFile } from './config/load.ts'
-import { withChunkedBodyLimit } from './http/body-limit.ts'
+import { configWarnings } from './config/warnings.ts'
+import { errorResponse } from './http/edge/edge.ts'
+import { InternalError } from './errors/catalogue.ts'
 import { buildServer } from './server.ts'
 
 declare const Deno: {
-  serve(opts: { hostname: string; port: number; onListen?: (a: { hostname: string; port: number }) => void }, handler: (r: Request) => Response | Promise<Response>): { finished: Promise<void> }
+  serve(
+    opts: { hostname: string; port: number; onListen?: (a: { hostname: string; port: number }) => void; onError?: (e: unknown) => Response },
+    handler: (r: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
+  ): { finished: Promise<void> }
   args: string[]
   exit(code: number): never
 }
@@ -29,6 +34,7 @@ try {
 if (values.port) config.port = Number(values.port)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const parts = await buildServer({ config, builtins: builtinPlugins, assets: diskAssets(root) })
+for (const warning of configWarnings(config)) parts.log.warn('config', { warning })
 if (config.apiKeyGenerated) console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n`)
 Deno.serve(
   {
@@ -36,6 +42,8 @@ Deno.serve(
     port: config.port,
     onListen: ({ hostname, port }) =>
       parts.log.info('listening', { url: `http://${hostname}:${port}`, runtime: 'deno', config: config.source }),
+    // Never Deno's default error page.
+    onError: () => errorResponse(new InternalError()),
   },
-  withChunkedBodyLimit(parts.app.fetch, config.maxBodyBytes),
+  (req, info) => parts.fetch(req, { address: info.remoteAddr.hostname }),
 )

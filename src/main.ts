@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util'
 import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
 import { ConfigError, configPathFrom, generateApiKey, loadConfigFile } from './config/load.ts'
-import { withChunkedBodyLimit } from './http/body-limit.ts'
+import { configWarnings } from './config/warnings.ts'
+import { bunServeOptions } from './serve-bun.ts'
 import { buildServer } from './server.ts'
 import { VERSION } from './version.ts'
 
@@ -40,26 +41,20 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
   if (flags.host) config.host = flags.host
   if (flags.port) config.port = Number(flags.port)
   const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets } })
-  const server = Bun.serve({
-    hostname: config.host,
-    port: config.port,
-    // Backstop only: bodyLimit answers 413 in the API's JSON shape first.
-    maxRequestBodySize: config.maxBodyBytes * 2,
-    // Bun closes a request that sends nothing for 10 s by default; a pct create,
-    // a long exec or a followed log stream legitimately takes longer.
-    idleTimeout: 0,
-    fetch: withChunkedBodyLimit(parts.app.fetch, config.maxBodyBytes),
-  })
+  const server = Bun.serve(bunServeOptions(parts, { hostname: config.host, port: config.port }))
+  for (const warning of configWarnings(config)) parts.log.warn('config', { warning })
+
+  // Before the 'listening' line, which tells waiting tools the server is up.
+  if (config.apiKeyGenerated) {
+    // Printed once, on stderr, and never logged: there is no other way to learn it.
+    console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n\nSet api_key in ${config.source} (or LWS_API_KEY) to keep a stable key.`)
+  }
   parts.log.info('listening', {
     url: `http://${config.host}:${server.port}`,
     config: config.source,
     zones: parts.zones.list().map((z) => z.label),
     plugins: parts.mounted.map((p) => `${p.plugin.name}@${p.plugin.version}`),
   })
-  if (config.apiKeyGenerated) {
-    // Printed once, on stderr, and never logged: there is no other way to learn it.
-    console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n\nSet api_key in ${config.source} (or LWS_API_KEY) to keep a stable key.`)
-  }
   const stop = async () => {
     server.stop()
     await parts.zones.closeAll()
@@ -103,6 +98,7 @@ async function main(argv: string[]) {
       return serve(values)
     case 'config validate': {
       const config = loadOrExit(configPathFrom(values.config))
+      for (const warning of configWarnings(config)) console.error(`warning: ${warning}`)
       console.log(`config ${config.source} is valid (${config.zones.length} availability zone(s))`)
       return
     }

@@ -4,6 +4,8 @@
  */
 import type { AssetSource } from './assets/types.ts'
 import { createApp, type BuiltApp } from './app.ts'
+import { createEdge, type Peer } from './http/edge/edge.ts'
+import { DOCS_PATH } from './http/docs.ts'
 import type { LwsConfig } from './config/load.ts'
 import { ZoneRegistry, type ExecutorFactory } from './hosts/registry.ts'
 import { createLogger, type Logger } from './log.ts'
@@ -14,6 +16,8 @@ export interface ServerParts extends BuiltApp {
   config: LwsConfig
   zones: ZoneRegistry
   log: Logger
+  /** What every runtime serves: the app behind the HTTP edge. */
+  fetch: (req: Request, peer?: Peer) => Promise<Response>
 }
 
 export async function buildServer(opts: {
@@ -33,5 +37,13 @@ export async function buildServer(opts: {
   const built = await createApp({ config: opts.config, zones, log, plugins, assets: opts.assets })
   for (const f of external.failures) log.error('plugin skipped', { path: f.path, reason: f.reason })
   built.failures.unshift(...external.failures)
-  return { ...built, config: opts.config, zones, log }
+  const fetch = createEdge((req) => built.app.fetch(req), {
+    log,
+    maxBodyBytes: opts.config.maxBodyBytes,
+    bodyTimeoutMs: opts.config.bodyTimeoutMs,
+    maxJsonDepth: opts.config.maxJsonDepth,
+    authFailuresPerMinute: opts.config.authFailuresPerMinute,
+    docsPrefix: DOCS_PATH,
+  })
+  return { ...built, config: opts.config, zones, log, fetch }
 }

@@ -5,6 +5,7 @@
  */
 import type { StreamHandle } from '../../src/exec/executor.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
+import type { ExecOutput } from '../../src/proxmox/client.ts'
 import type { ExecResult } from '../../src/proxmox/schemas.ts'
 import type { AppContext } from './context.ts'
 import { MARK } from './shell.ts'
@@ -15,7 +16,7 @@ export interface RunInOptions {
   signal?: AbortSignal
 }
 
-export function runIn(c: AppContext, zone: ZoneHandle, id: string, script: string, opts: RunInOptions = {}): Promise<ExecResult> {
+export function runIn(c: AppContext, zone: ZoneHandle, id: string, script: string, opts: RunInOptions = {}): Promise<ExecOutput> {
   return zone.pve.exec(c.ids.assertVmid(id), script, opts)
 }
 

@@ -34,6 +34,12 @@ export interface LwsConfig {
   allowedOrigins: string[]
   commandTimeoutMs: number
   maxBodyBytes: number
+  /** A request body must arrive within this (api.body_timeout). */
+  bodyTimeoutMs: number
+  /** Bytes kept per output stream of a host command (api.max_output_bytes). */
+  maxOutputBytes: number
+  authFailuresPerMinute: number
+  maxJsonDepth: number
   zones: Zone[]
   defaultRegion: string
   defaultAz: string
@@ -111,6 +117,10 @@ export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions
     allowedOrigins: cfg.api?.allowed_origins ?? [],
     commandTimeoutMs: Math.round((cfg.api?.command_timeout ?? 60) * 1000),
     maxBodyBytes: cfg.api?.max_body_bytes ?? 1024 * 1024,
+    bodyTimeoutMs: Math.round((cfg.api?.body_timeout ?? 30) * 1000),
+    maxOutputBytes: cfg.api?.max_output_bytes ?? 8 * 1024 * 1024,
+    authFailuresPerMinute: cfg.api?.auth_failures_per_minute ?? 20,
+    maxJsonDepth: cfg.api?.max_json_depth ?? 32,
     zones,
     defaultRegion,
     defaultAz,

@@ -51,6 +51,14 @@ export const ConfigSchema = T.Object(
           command_timeout: T.Optional(T.Number({ minimum: 1 })),
           /** Max request body in bytes (default 1 MiB). */
           max_body_bytes: T.Optional(T.Integer({ minimum: 1024 })),
+          /** Seconds a request body may take to arrive (default 30) → 408. */
+          body_timeout: T.Optional(T.Number({ minimum: 1, maximum: 3600 })),
+          /** Bytes kept per output stream of exec, app and logs (default 8 MiB); the rest is dropped, `truncated: true`. */
+          max_output_bytes: T.Optional(T.Integer({ minimum: 1024 })),
+          /** Failed API keys per client address and minute before 429 (default 20). */
+          auth_failures_per_minute: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
+          /** Deepest JSON nesting a request body may have (default 32) → 400. */
+          max_json_depth: T.Optional(T.Integer({ minimum: 2, maximum: 256 })),
         },
         open,
       ),

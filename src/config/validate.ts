@@ -3,8 +3,9 @@
  * user can fix them all in one pass.
  */
 import { Value } from '@sinclair/typebox/value'
-import { existsSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
+import { utils as sshUtils, type ParsedKey } from 'ssh2'
 import { ConfigSchema, type RawConfig } from './schema.ts'
 
 function dotted(pointer: string): string {
@@ -41,7 +42,8 @@ export function semanticProblems(raw: RawConfig, baseDir: string): string[] {
       }
       if (z.ssh_key_file) {
         const file = isAbsolute(z.ssh_key_file) ? z.ssh_key_file : resolve(baseDir, z.ssh_key_file)
-        if (!existsSync(file)) out.push(`${path}.ssh_key_file: file not found: ${file}`)
+        const problem = keyFileProblem(file)
+        if (problem) out.push(`${path}.ssh_key_file: ${problem}`)
       }
     }
   }
@@ -58,6 +60,52 @@ export function semanticProblems(raw: RawConfig, baseDir: string): string[] {
   const key = raw.api_key
   if (typeof key === 'string' && key !== '' && key.length < 8) out.push('api_key: must be at least 8 characters')
   return out
+}
+
+/** Far above any SSH private key (a 16384-bit RSA key is ~12 KiB); stops a config from making LWS slurp a huge file. */
+const MAX_KEY_BYTES = 1024 * 1024
+
+/**
+ * Why `file` cannot serve as the SSH private key, or null if it can. Parsed
+ * with ssh2's own parser so a key passing here is one the SSH executor can
+ * use. The path comes from a config that POST /conf/validate accepts from
+ * API clients, so the answer names the problem only, never file content.
+ */
+export function keyFileProblem(file: string): string | null {
+  let st
+  try {
+    st = statSync(file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return code === 'ENOENT' || code === 'ENOTDIR' ? `file not found: ${file}` : `cannot read: ${code ?? String(err)}`
+  }
+  // Reading a FIFO blocks forever and /dev/zero never ends; read directories to get the usual EISDIR.
+  if (!st.isFile() && !st.isDirectory()) return 'not a regular file'
+  if (st.size > MAX_KEY_BYTES) return `not a private key (${st.size} bytes, larger than any SSH key)`
+  let buf: Buffer
+  try {
+    buf = readFileSync(file)
+  } catch (err) {
+    return `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+  }
+  if (buf.toString('utf8').trim() === '') return 'not a private key (the file is empty)'
+  // No passphrase: the config has no key for one, and ssh2 is handed none at connect time either.
+  const parsed = sshUtils.parseKey(buf)
+  if (parsed instanceof Error) {
+    if (/encrypted .*no passphrase given/i.test(parsed.message)) return 'encrypted private keys are not supported'
+    return `not a private key (${clean(parsed.message)})`
+  }
+  // The OpenSSH format may hold several keys; ssh2's client uses the first.
+  const key: ParsedKey | undefined = Array.isArray(parsed) ? parsed[0] : parsed
+  if (!key) return 'not a private key (no key in the file)'
+  if (!key.isPrivateKey()) return `not a private key (it is a ${key.type} public key)`
+  return null
+}
+
+// A few ssh2 messages quote bytes decoded from the file (key type, cipher name); keep them short and printable.
+function clean(message: string): string {
+  const printable = message.replace(/[^\x20-\x7e]/g, '?')
+  return printable.length > 120 ? `${printable.slice(0, 117)}...` : printable
 }
 
 export function validateRaw(raw: unknown, baseDir: string): string[] {

@@ -1,40 +1,104 @@
 /**
- * Every error LWS can answer with lives here, so status codes and titles stay
- * consistent across the core and all plugins. Responses always take the seed's
- * shape `{error, details, return_code}`.
+ * Every error LWS can answer with lives here, so status codes, titles and
+ * machine codes stay consistent across the core and all plugins. Responses
+ * always take the seed's shape `{error, details, return_code}` plus `code`, a
+ * stable UPPER_SNAKE name clients can branch on instead of English text.
  */
 
 export interface ErrorBody {
   error: string
   details: string
   return_code: number
+  code: string
+}
+
+/** The code an error gets when its class names none: one per status. */
+export const DEFAULT_CODES: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  431: 'HEADERS_TOO_LARGE',
+  500: 'INTERNAL_ERROR',
+  502: 'HOST_UNREACHABLE',
+  503: 'UNAVAILABLE',
+  504: 'HOST_TIMEOUT',
 }
 
 export class LwsError extends Error {
+  readonly code: string
   constructor(
     readonly status: number,
     readonly title: string,
     readonly details: string,
     readonly returnCode: number = 1,
+    code?: string,
   ) {
     super(`${title}: ${details}`)
     this.name = new.target.name
+    this.code = code ?? DEFAULT_CODES[status] ?? 'ERROR'
   }
 
   toBody(): ErrorBody {
-    return { error: this.title, details: this.details, return_code: this.returnCode }
+    return { error: this.title, details: this.details, return_code: this.returnCode, code: this.code }
+  }
+
+  /** Extra response headers (e.g. Retry-After). */
+  headers(): Record<string, string> {
+    return {}
   }
 }
 
 export class BadRequestError extends LwsError {
-  constructor(details: string) {
-    super(400, 'Bad Request', details)
+  constructor(details: string, code = 'BAD_REQUEST') {
+    super(400, 'Bad Request', details, 1, code)
   }
 }
 
 export class UnauthorizedError extends LwsError {
   constructor(details = 'missing or invalid X-API-Key header') {
     super(401, 'Unauthorized', details)
+  }
+}
+
+export class RequestTimeoutError extends LwsError {
+  constructor(limitMs: number) {
+    super(408, 'Request Timeout', `the request body did not arrive within ${Math.round(limitMs / 1000)} s`)
+  }
+}
+
+export class UriTooLongError extends LwsError {
+  constructor(limit: number) {
+    super(414, 'URI Too Long', `the request URL exceeds ${limit} bytes`)
+  }
+}
+
+export class HeadersTooLargeError extends LwsError {
+  constructor(limit: number) {
+    super(431, 'Request Header Fields Too Large', `the request headers exceed ${limit} bytes`)
+  }
+}
+
+/** Too many attempts from one client; `Retry-After` says when to come back. */
+export class TooManyRequestsError extends LwsError {
+  constructor(
+    readonly retryAfterS: number,
+    details: string,
+    code = 'RATE_LIMITED',
+  ) {
+    super(429, 'Too Many Requests', details, 1, code)
+  }
+
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterS) }
   }
 }
 
@@ -69,7 +133,7 @@ export class CommandError extends LwsError {
     readonly exitCode: number,
   ) {
     const text = (stderr.trim() || stdout.trim() || `exit code ${exitCode}`).slice(0, 16_384)
-    super(500, 'Command failed', text, exitCode === 0 ? 1 : exitCode)
+    super(500, 'Command failed', text, exitCode === 0 ? 1 : exitCode, 'HOST_COMMAND_FAILED')
   }
 }
 

@@ -3,7 +3,15 @@
  * quoting is needed and none is done.
  */
 import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
-import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  OutputCollector,
+  type Executor,
+  type RunOptions,
+  type RunResult,
+  type StreamHandle,
+  type StreamOptions,
+} from './executor.ts'
 
 function killGroup(proc: { pid: number; exitCode: number | null; kill(sig?: number | NodeJS.Signals): void }): void {
   if (proc.exitCode !== null) return
@@ -14,10 +22,19 @@ function killGroup(proc: { pid: number; exitCode: number | null; kill(sig?: numb
   }
 }
 
+/**
+ * Reads the pipe to its end even past the cap: stopping would block the
+ * command on a full pipe until the timeout killed it.
+ */
+async function drain(stream: ReadableStream<Uint8Array>, into: OutputCollector): Promise<void> {
+  for await (const chunk of stream) into.push(chunk)
+}
+
 export class LocalExecutor implements Executor {
   constructor(
     readonly label: string,
     private readonly defaultTimeoutMs = 60_000,
+    private readonly defaultMaxOutputBytes = DEFAULT_MAX_OUTPUT_BYTES,
   ) {}
 
   private spawn(argv: readonly string[], stdin?: string | Uint8Array) {
@@ -51,21 +68,26 @@ export class LocalExecutor implements Executor {
     }, timeoutMs)
     const onAbort = () => killGroup(proc)
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    const limit = opts.maxOutputBytes ?? this.defaultMaxOutputBytes
+    const out = new OutputCollector(limit)
+    const err = new OutputCollector(limit)
     try {
-      const [stdout, stderr, exitCode] = await Promise.all([
-        new Response(proc.stdout).text(),
-        new Response(proc.stderr).text(),
-        proc.exited,
-      ])
+      const [, , exitCode] = await Promise.all([drain(proc.stdout, out), drain(proc.stderr, err), proc.exited])
       if (timedOut) throw new HostTimeoutError(this.label, timeoutMs)
-      return { stdout, stderr, exitCode, durationMs: performance.now() - started }
+      return {
+        stdout: out.text(),
+        stderr: err.text(),
+        exitCode,
+        durationMs: performance.now() - started,
+        truncated: { stdout: out.truncated, stderr: err.truncated },
+      }
     } finally {
       clearTimeout(timer)
       opts.signal?.removeEventListener('abort', onAbort)
     }
   }
 
-  async stream(argv: readonly string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): Promise<StreamHandle> {
+  async stream(argv: readonly string[], opts: StreamOptions = {}): Promise<StreamHandle> {
     const proc = this.spawn(argv, opts.stdin)
     if (opts.stdin !== undefined && proc.stdin) {
       proc.stdin.write(opts.stdin)

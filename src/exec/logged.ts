@@ -1,11 +1,12 @@
 /**
  * Wraps an executor so every host command leaves one structured log line
- * (AZ, argv with secrets masked, exit code, duration), whichever transport ran it.
+ * (AZ, argv with secrets masked, exit code, duration, dropped output), whichever
+ * transport ran it.
  */
 import { MASK } from '../config/mask.ts'
 import { LwsError } from '../errors/catalogue.ts'
 import type { Logger } from '../log.ts'
-import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
+import { wasTruncated, type Executor, type RunOptions, type RunResult, type StreamHandle, type StreamOptions } from './executor.ts'
 
 export function maskArgv(argv: readonly string[], secretArgs: readonly number[] = []): string[] {
   return argv.map((a, i) => (secretArgs.includes(i) ? MASK : a))
@@ -31,6 +32,7 @@ export class LoggedExecutor implements Executor {
         argv: shown,
         exit_code: res.exitCode,
         duration_ms: Math.round(res.durationMs * 10) / 10,
+        ...(wasTruncated(res) ? { truncated: res.truncated } : {}),
       })
       return res
     } catch (err) {
@@ -44,7 +46,7 @@ export class LoggedExecutor implements Executor {
     }
   }
 
-  async stream(argv: readonly string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): Promise<StreamHandle> {
+  async stream(argv: readonly string[], opts: StreamOptions = {}): Promise<StreamHandle> {
     const started = performance.now()
     const handle = await this.inner.stream(argv, opts)
     const shown = maskArgv(argv, opts.secretArgs)

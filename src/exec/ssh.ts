@@ -8,12 +8,21 @@
  * - A dropped connection is detected (keep-alive, `close`) and the next
  *   command reconnects transparently.
  * - Timeouts send KILL to the remote process group and close the channel.
+ * - Output beyond maxOutputBytes per stream is read and dropped.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2'
 import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
-import type { Executor, RunOptions, RunResult, StreamHandle } from './executor.ts'
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  OutputCollector,
+  type Executor,
+  type RunOptions,
+  type RunResult,
+  type StreamHandle,
+  type StreamOptions,
+} from './executor.ts'
 import { shellQuote } from './quote.ts'
 import { Semaphore } from './semaphore.ts'
 
@@ -34,6 +43,8 @@ export interface SshOptions {
   keepaliveIntervalMs?: number
   keepaliveCountMax?: number
   defaultTimeoutMs?: number
+  /** Bytes kept per output stream when a run does not say (api.max_output_bytes). */
+  defaultMaxOutputBytes?: number
   /** Called once per new connection with the key the server presented. */
   onHostKey?: (fingerprint: string) => void
 }
@@ -101,26 +112,30 @@ function onClosed(ch: ClientChannel, fn: () => void): void {
   else ch.once('close', fn)
 }
 
-/** Splits the session-pid line off the front of stderr. */
+/** The marker line is short; a longer first line means it is missing, and must not be buffered without end. */
+const MAX_MARKER_LINE = 256
+
+/** Splits the session-pid line off the front of stderr; the rest goes to `sink`. */
 class StderrDemux {
   pid: string | null = null
   private head: Buffer[] = []
-  readonly rest: Buffer[] = []
+
+  constructor(private readonly sink: (chunk: Buffer) => void) {}
 
   push(chunk: Buffer): void {
     if (this.pid !== null) {
-      this.rest.push(chunk)
+      this.sink(chunk)
       return
     }
     this.head.push(chunk)
     const buf = Buffer.concat(this.head)
     const nl = buf.indexOf(10)
-    if (nl < 0) return
-    const m = new RegExp(`^${PID_MARKER} (\\d+)$`).exec(buf.subarray(0, nl).toString('latin1'))
+    if (nl < 0 && buf.length <= MAX_MARKER_LINE) return
+    const m = nl < 0 ? null : new RegExp(`^${PID_MARKER} (\\d+)$`).exec(buf.subarray(0, nl).toString('latin1'))
     this.pid = m ? m[1]! : ''
     const remainder = m ? buf.subarray(nl + 1) : buf
-    if (remainder.length) this.rest.push(remainder)
     this.head = []
+    if (remainder.length) this.sink(remainder)
   }
 }
 
@@ -142,6 +157,7 @@ export class SshExecutor implements Executor {
       keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 5_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? 3,
       defaultTimeoutMs: opts.defaultTimeoutMs ?? 60_000,
+      defaultMaxOutputBytes: opts.defaultMaxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       onHostKey: opts.onHostKey,
     }
     this.slots = new Semaphore(this.opts.maxChannels)
@@ -276,9 +292,11 @@ export class SshExecutor implements Executor {
       throw err
     }
     const remaining = left()
+    const limit = opts.maxOutputBytes ?? this.opts.defaultMaxOutputBytes
     return new Promise<RunResult>((resolve, reject) => {
-      const out: Buffer[] = []
-      const err = new StderrDemux()
+      const out = new OutputCollector(limit)
+      const errOut = new OutputCollector(limit)
+      const err = new StderrDemux((d) => errOut.push(d))
       let settled = false
       const finish = (fn: () => void) => {
         if (settled) return
@@ -299,6 +317,7 @@ export class SshExecutor implements Executor {
       const timer = setTimeout(() => abandon(new HostTimeoutError(this.label, timeoutMs)), remaining)
       const onAbort = () => abandon(new HostUnreachableError(this.label, 'command aborted'))
       opts.signal?.addEventListener('abort', onAbort, { once: true })
+      // Keep consuming past the cap: an unread channel stops the command once the SSH window fills.
       ch.on('data', (d: Buffer) => out.push(d))
       ch.stderr.on('data', (d: Buffer) => err.push(d))
       onClosed(ch, () => {
@@ -307,10 +326,11 @@ export class SshExecutor implements Executor {
         finish(() => {
           if (exitCode === undefined) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
           resolve({
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: Buffer.concat(err.rest).toString('utf8'),
+            stdout: out.text(),
+            stderr: errOut.text(),
             exitCode,
             durationMs: performance.now() - started,
+            truncated: { stdout: out.truncated, stderr: errOut.truncated },
           })
         })
       })
@@ -319,7 +339,7 @@ export class SshExecutor implements Executor {
     })
   }
 
-  async stream(argv: readonly string[], opts: Omit<RunOptions, 'timeoutMs'> = {}): Promise<StreamHandle> {
+  async stream(argv: readonly string[], opts: StreamOptions = {}): Promise<StreamHandle> {
     const release = await this.slots.acquire()
     let ch: ClientChannel
     try {
@@ -328,7 +348,8 @@ export class SshExecutor implements Executor {
       release()
       throw err
     }
-    const err = new StderrDemux()
+    let errCtl!: ReadableStreamDefaultController<Uint8Array>
+    const err = new StderrDemux((chunk) => errCtl.enqueue(new Uint8Array(chunk)))
     let done = false
     const exited = new Promise<number>((resolve) => {
       onClosed(ch, () => {
@@ -344,14 +365,10 @@ export class SshExecutor implements Executor {
     }
     opts.signal?.addEventListener('abort', kill, { once: true })
     let outCtl!: ReadableStreamDefaultController<Uint8Array>
-    let errCtl!: ReadableStreamDefaultController<Uint8Array>
     const stdout = new ReadableStream<Uint8Array>({ start: (c) => void (outCtl = c), cancel: kill })
     const stderr = new ReadableStream<Uint8Array>({ start: (c) => void (errCtl = c), cancel: kill })
     ch.on('data', (d: Buffer) => outCtl.enqueue(new Uint8Array(d)))
-    ch.stderr.on('data', (d: Buffer) => {
-      err.push(d)
-      for (const chunk of err.rest.splice(0)) errCtl.enqueue(new Uint8Array(chunk))
-    })
+    ch.stderr.on('data', (d: Buffer) => err.push(d))
     onClosed(ch, () => {
       for (const c of [outCtl, errCtl]) {
         try {

@@ -24,12 +24,13 @@ export type ExecutorFactory = (zone: Zone, label: string) => Executor
 
 export function defaultExecutorFactory(config: LwsConfig, log: Logger): ExecutorFactory {
   return (zone, label) => {
-    if (zone.local) return new LocalExecutor(label, config.commandTimeoutMs)
+    if (zone.local) return new LocalExecutor(label, config.commandTimeoutMs, config.maxOutputBytes)
     return new SshExecutor(
       label,
       { host: zone.host, port: zone.port, user: zone.user, password: zone.password, keyFile: zone.keyFile, fingerprint: zone.fingerprint },
       {
         defaultTimeoutMs: config.commandTimeoutMs,
+        defaultMaxOutputBytes: config.maxOutputBytes,
         onHostKey: zone.fingerprint
           ? undefined
           : (fp) => log.debug('ssh host key not pinned', { az: label, fingerprint: fp }),

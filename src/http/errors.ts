@@ -4,8 +4,9 @@
  * Never sends a stack trace; unexpected errors are logged with theirs.
  */
 import { Elysia } from 'elysia'
-import { BadRequestError, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
+import { BadRequestError, InternalError, LwsError, NotFoundError, UnauthorizedError } from '../errors/catalogue.ts'
 import type { Logger } from '../log.ts'
+import { errorResponse } from './edge/edge.ts'
 
 interface ValidationLike {
   type?: string
@@ -41,14 +42,10 @@ export function describeValidation(err: ValidationLike, request?: Request): stri
   return [...new Set(lines)].join('; ') || `${where}: invalid`
 }
 
-function json(status: number, err: LwsError): Response {
-  return new Response(JSON.stringify(err.toBody()), {
-    status,
-    headers: { 'content-type': 'application/json' },
-  })
-}
+const json = (_status: number, err: LwsError): Response => errorResponse(err)
 
-export function errorHandler(log: Logger) {
+/** `authorized` tells whether a request carries the right key: unknown routes answer 401 without one. */
+export function errorHandler(log: Logger, authorized: (request: Request) => boolean) {
   return new Elysia({ name: 'lws-errors' }).onError({ as: 'global' }, ({ code, error, request }) => {
     if (error instanceof LwsError) return json(error.status, error)
     // Elysia wraps whatever a parser throws (e.g. our 413) in a ParseError.
@@ -56,11 +53,12 @@ export function errorHandler(log: Logger) {
     if (cause instanceof LwsError) return json(cause.status, cause)
     switch (code) {
       case 'VALIDATION':
-        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike, request)))
+        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike, request), 'VALIDATION_FAILED'))
       case 'PARSE':
-        return json(400, new BadRequestError('malformed request body (expected JSON)'))
+        return json(400, new BadRequestError('malformed request body (expected JSON)', 'MALFORMED_BODY'))
       case 'NOT_FOUND':
-        return json(404, new NotFoundError(`no route ${request.method} ${new URL(request.url).pathname}`))
+        if (!authorized(request)) return json(401, new UnauthorizedError())
+        return json(404, new NotFoundError(`no route ${request.method} ${new URL(request.url).pathname.slice(0, 256)}`))
       case 'INVALID_COOKIE_SIGNATURE':
       case 'INVALID_FILE_TYPE':
         return json(400, new BadRequestError(String((error as Error).message)))
@@ -68,7 +66,7 @@ export function errorHandler(log: Logger) {
     // Elysia's own status() errors (e.g. thrown `status(418)`) carry a code number.
     const status = (error as { status?: number }).status
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return json(status, new LwsError(status, 'Error', String((error as Error).message ?? 'error')))
+      return json(status, new LwsError(status, 'Error', String((error as Error).message ?? 'error').slice(0, 1024)))
     }
     log.error('unhandled error', {
       method: request.method,

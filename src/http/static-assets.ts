@@ -4,15 +4,14 @@
  */
 import { Elysia } from 'elysia'
 import { type AssetSource, contentTypeOf } from '../assets/types.ts'
+import { NotFoundError } from '../errors/catalogue.ts'
+import { errorResponse } from './edge/edge.ts'
 
 /** Files under `${mount}/*`; with `indexAt`, `index.html` is also served at that path. */
 export function staticAssets(name: string, mount: string, assets: AssetSource, indexAt?: string) {
   const serve = (file: string) => {
     const blob = assets.get(file)
-    if (!blob) return new Response(JSON.stringify({ error: 'Not Found', details: `no asset ${file}`, return_code: 1 }), {
-      status: 404,
-      headers: { 'content-type': 'application/json' },
-    })
+    if (!blob) return errorResponse(new NotFoundError(`no asset ${file.slice(0, 256)}`))
     return new Response(blob, {
       headers: { 'content-type': contentTypeOf(file), 'cache-control': 'public, max-age=300' },
     })

@@ -432,7 +432,7 @@ describe('lifecycle actions', () => {
     const fake = new FakeExecutor().on(['pct', 'start'], { exitCode: 255, stderr: "startup for container '100' failed\n" })
     const e = await rejects(client(fake).start(100))
     expect(e).toBeInstanceOf(CommandError)
-    expect(e.toBody()).toEqual({ error: 'Command failed', details: "startup for container '100' failed", return_code: 255 })
+    expect(e.toBody()).toEqual({ error: 'Command failed', details: "startup for container '100' failed", return_code: 255, code: 'HOST_COMMAND_FAILED' })
   })
 })
 

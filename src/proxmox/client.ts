@@ -16,7 +16,7 @@
  * - `pveversion`, `pveam available|list|download`, `pvesm status`: text,
  *   because these tools print no JSON.
  */
-import type { Executor, RunOptions, RunResult, StreamHandle } from '../exec/executor.ts'
+import type { Executor, RunOptions, RunResult, StreamHandle, Truncation } from '../exec/executor.ts'
 import { BadRequestError, CommandError, ConflictError, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
 import { checkResult, execRefusal, type FailureContext } from './errors.ts'
 import { assertPattern, assertSnapshotName, assertVmid, matches } from './ids.ts'
@@ -74,6 +74,13 @@ export interface CallOptions {
   /** Override the default timeout of this call. */
   timeoutMs?: number
   signal?: AbortSignal
+  /** Override the executor's cap on output kept per stream (api.max_output_bytes). */
+  maxOutputBytes?: number
+}
+
+/** What `exec` answers: the command's streams (each possibly cut at the cap), exit code, and which was cut. */
+export interface ExecOutput extends ExecResult {
+  truncated?: Truncation
 }
 
 /** Default timeouts for worker tasks (they run in the foreground on the CLI). */
@@ -156,6 +163,7 @@ export class ProxmoxClient {
     const t = o?.timeoutMs ?? defaultTimeout
     if (t !== undefined) r.timeoutMs = t
     if (o?.signal) r.signal = o.signal
+    if (o?.maxOutputBytes !== undefined) r.maxOutputBytes = o.maxOutputBytes
     return r
   }
 
@@ -418,15 +426,16 @@ export class ProxmoxClient {
    * `pct exec <vmid> -- sh -c <command>` (facts §11.1): the command is ONE argv
    * element after `--`. The command's own exit status is returned, not thrown;
    * only pct's refusals are errors (missing CT → 404, not running → 409).
+   * Output past the executor's cap is dropped and flagged in `truncated`.
    */
-  async exec(vmid: string | number, command: string, opts: CallOptions & { stdin?: string } = {}): Promise<ExecResult> {
+  async exec(vmid: string | number, command: string, opts: CallOptions & { stdin?: string } = {}): Promise<ExecOutput> {
     const { id, argv } = this.execArgv(vmid, command)
     const runOpts = this.runOpts(opts)
     if (opts.stdin !== undefined) runOpts.stdin = opts.stdin
     const r = await this.executor.run(argv, { ...this.defaults, ...runOpts })
     const refusal = execRefusal(this.az, argv, r, id)
     if (refusal) throw refusal
-    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode }
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, truncated: r.truncated }
   }
 
   /**

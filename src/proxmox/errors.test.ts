@@ -84,7 +84,7 @@ describe('toLwsError mapping', () => {
     const e = toLwsError('az', argv, res({ exitCode: 255, stderr: "startup for container '100' failed\n" }))
     expect(e).toBeInstanceOf(CommandError)
     expect(e.status).toBe(500)
-    expect(e.toBody()).toEqual({ error: 'Command failed', details: "startup for container '100' failed", return_code: 255 })
+    expect(e.toBody()).toEqual({ error: 'Command failed', details: "startup for container '100' failed", return_code: 255, code: 'HOST_COMMAND_FAILED' })
   })
 
   test('checkResult throws only on failure', () => {

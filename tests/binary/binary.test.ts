@@ -7,10 +7,9 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { VERSION } from '../../src/version.ts'
+import { BIN, buildBinaryOnce, ROOT } from '../support/binary.ts'
 import { type RunningServer, startServer } from '../support/serve.ts'
 
-const ROOT = join(import.meta.dir, '../..')
-const BIN = join(ROOT, 'dist/lws')
 const KEY = 'binary-test-key-123'
 let work: string
 let server: RunningServer
@@ -25,8 +24,7 @@ regions:
 ${extra}`
 
 beforeAll(async () => {
-  const build = Bun.spawnSync([process.execPath, 'run', 'build'], { cwd: ROOT, stdout: 'pipe', stderr: 'pipe' })
-  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr}`)
+  await buildBinaryOnce()
   work = mkdtempSync(join(tmpdir(), 'lws-bin-'))
   cpSync(join(ROOT, 'examples/plugins/hello'), join(work, 'plugins.d/hello'), { recursive: true })
   cpSync(join(ROOT, 'tests/fixtures/plugins.d/probe'), join(work, 'plugins.d/probe'), { recursive: true })

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestHost } from '../pvehost/host.ts'
 import { sharedHosts } from '../support/hosts.ts'
+import { rawRequest, requestHead } from '../support/raw-http.ts'
 import { type RunningServer, startServer } from '../support/serve.ts'
 
 const ROOT = join(import.meta.dir, '../..')
@@ -22,7 +23,7 @@ beforeAll(async () => {
   writeFileSync(
     cfg,
     `api_key: ${KEY}
-api: { host: 127.0.0.1, port: 0 }
+api: { host: 127.0.0.1, port: 0, body_timeout: 2 }
 plugins_dir: ${join(ROOT, 'tests/fixtures/plugins.d')}
 regions:
   eu-south-1:
@@ -63,5 +64,23 @@ test('runs under Deno: an SSH-backed request reaches the test host', async () =>
     body: JSON.stringify({ argv: ['sh', '-c', 'echo nope >&2; exit 4'] }),
   })
   expect(failed.status).toBe(500)
-  expect(await failed.json()).toEqual({ error: 'Command failed', details: 'nope', return_code: 4 })
+  expect(await failed.json()).toEqual({ error: 'Command failed', details: 'nope', return_code: 4, code: 'HOST_COMMAND_FAILED' })
 })
+
+test('runs under Deno: the same edge (bypass, malformed Host, slow body, headers)', async () => {
+  const port = Number(new URL(server.url).port)
+  const bypass = await rawRequest(port, requestHead('GET', '/ab/api/v1/conf', { host: 'x' }))
+  expect(bypass.status).toBe(401)
+  const bad = await rawRequest(port, requestHead('GET', '/api/v1/conf', { host: 'a#' }))
+  expect(bad.status).toBe(400)
+  expect(JSON.parse(bad.body).code).toMatch(/^MALFORMED_/)
+  const slow = await rawRequest(
+    port,
+    requestHead('POST', '/api/v1/probe/run', { host: 'localhost', 'x-api-key': KEY, 'content-type': 'application/json', 'content-length': '40' }),
+    '{',
+  )
+  expect(slow.status).toBe(408)
+  const ok = await rawRequest(port, requestHead('GET', '/api/v1/conf', { host: 'localhost', 'x-api-key': KEY }))
+  expect(ok.headers['x-content-type-options']).toBe('nosniff')
+  expect(ok.headers['cache-control']).toBe('no-store')
+}, 20_000)

@@ -7,7 +7,7 @@ beforeAll(async () => {
 })
 
 const expectErrorShape = (body: Record<string, unknown>) => {
-  expect(Object.keys(body).sort()).toEqual(['details', 'error', 'return_code'])
+  expect(Object.keys(body).sort()).toEqual(['code', 'details', 'error', 'return_code'])
   expect(typeof body.error).toBe('string')
   expect(typeof body.details).toBe('string')
   expect(typeof body.return_code).toBe('number')
@@ -124,7 +124,7 @@ describe('request errors', () => {
   test('a failing local command → 500 with its stderr and exit code', async () => {
     const res = await s.json('/api/v1/probe/run', { argv: ['sh', '-c', 'echo boom >&2; exit 7'] })
     expect(res.status).toBe(500)
-    expect(await errorBody(res)).toEqual({ error: 'Command failed', details: 'boom', return_code: 7 })
+    expect(await errorBody(res)).toEqual({ error: 'Command failed', details: 'boom', return_code: 7, code: 'HOST_COMMAND_FAILED' })
   })
 
   test('a local command past its timeout → 504, its children killed too', async () => {

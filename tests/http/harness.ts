@@ -33,13 +33,14 @@ export async function startApp(yaml = BASE_CONFIG, pluginsDir = FIXTURE_PLUGINS)
   const config = resolveConfig(raw, '(inline)', { env: {} })
   const log = memoryLogger()
   const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets }, log })
-  const request = (path: string, init: RequestInit & { key?: string | null } = {}) => {
+  /** Through the HTTP edge, as a server would; `address` plays the client's address. */
+  const request = (path: string, init: RequestInit & { key?: string | null; address?: string } = {}) => {
     const headers = new Headers(init.headers)
     const key = init.key === undefined ? KEY : init.key
     if (key !== null) headers.set('x-api-key', key)
-    return parts.app.handle(new Request(`http://localhost${path}`, { ...init, headers }))
+    return parts.fetch(new Request(`http://localhost${path}`, { ...init, headers }), { address: init.address ?? '127.0.0.9' })
   }
-  const json = async (path: string, body: unknown, init: RequestInit & { key?: string | null } = {}) =>
+  const json = async (path: string, body: unknown, init: RequestInit & { key?: string | null; address?: string } = {}) =>
     request(path, {
       method: 'POST',
       ...init,
@@ -50,6 +51,6 @@ export async function startApp(yaml = BASE_CONFIG, pluginsDir = FIXTURE_PLUGINS)
 }
 
 export async function errorBody(res: Response) {
-  const body = (await res.json()) as { error: string; details: string; return_code: number }
+  const body = (await res.json()) as { error: string; details: string; return_code: number; code: string }
   return body
 }

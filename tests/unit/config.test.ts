@@ -134,7 +134,7 @@ describe('config', () => {
 
   test('relative key files and plugins_dir resolve against the config folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lws-cfg-'))
-    writeFileSync(join(dir, 'id'), 'key')
+    Bun.spawnSync(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')])
     writeFileSync(
       join(dir, 'c.yaml'),
       'regions:\n  r:\n    availability_zones:\n      a:\n        host: h\n        ssh_key_file: id\n',

@@ -8,6 +8,7 @@
  * the client goes away, `docker logs -f` is killed on the host (its whole SSH
  * session) and the channel is closed.
  */
+import { wasTruncated } from '../../../src/exec/executor.ts'
 import { check, runIn, streamIn } from '../container.ts'
 import { placementOf, type AppContext } from '../context.ts'
 import { assertName } from '../names.ts'
@@ -31,6 +32,7 @@ export function logsSchemas(c: AppContext) {
       container: t.String(),
       lines: t.Integer({ description: 'Lines asked for' }),
       output: t.String({ description: 'The log text (stdout and stderr of the Docker container, merged)' }),
+      truncated: t.Boolean({ description: 'stdout or stderr exceeded api.max_output_bytes; the rest was dropped' }),
     },
     { title: 'AppLogs', description: 'follow=false. With follow=true the answer is a stream instead: text/event-stream (Accept: text/event-stream) or chunked text/plain.' },
   )
@@ -53,7 +55,7 @@ export function logsRoute(c: AppContext) {
         const r = await runIn(c, zone, id, logsScript(name, { lines, follow: false, timestamps: query.timestamps }), { timeoutMs: LOGS_TIMEOUT_MS })
         if (r.exitCode !== 0 && notFound(r)) throw new E.NotFoundError(`no Docker container '${name}' in container ${id}`)
         check(c, zone, id, 'docker logs', r)
-        return { instance_id: id, ...placementOf(zone), container: name, lines, output: r.stdout }
+        return { instance_id: id, ...placementOf(zone), container: name, lines, output: r.stdout, truncated: wasTruncated(r) }
       }
 
       // Before committing to a 200 stream: the container must exist (404) and docker be there (409).
@@ -81,7 +83,8 @@ export function logsRoute(c: AppContext) {
         tags: ['app'],
         summary: 'Get Docker logs',
         description:
-          '`docker logs --tail <lines> <container_name>` inside the LXC container. `follow=false` → JSON with the text. ' +
+          '`docker logs --tail <lines> <container_name>` inside the LXC container. `follow=false` → JSON with the text, ' +
+          'at most `api.max_output_bytes` of it (`truncated: true` when more was dropped). ' +
           '`follow=true` → a stream that stays open and delivers new lines as they are written: Server-Sent Events with `Accept: text/event-stream` ' +
           '(each line one `data:` event; `event: end` with the exit code if the Docker container stops), else chunked `text/plain`. ' +
           'When the client disconnects, the `docker logs -f` process on the host is killed and its SSH channel closed. Unknown Docker container → 404; docker missing → 409.',

@@ -5,11 +5,13 @@
  * docker byte for byte, never re-split and never interpreted by a shell.
  */
 import { randomBytes } from 'node:crypto'
+import { wasTruncated } from '../../../src/exec/executor.ts'
 import { refusalOf, runIn, withoutMarkers } from '../container.ts'
 import { placementOf, type AppContext } from '../context.ts'
 import { MARK, runScript } from '../shell.ts'
 
 const DEFAULT_TIMEOUT_S = 120
+const TRUNCATED_DOC = 'stdout or stderr exceeded api.max_output_bytes; the rest was dropped'
 
 export function runSchemas(c: AppContext) {
   const { t, s } = c
@@ -30,6 +32,7 @@ export function runSchemas(c: AppContext) {
       output: t.String({ description: 'What `docker run` printed on stdout (with -d: the id)' }),
       stderr: t.String({ description: 'Its stderr (warnings)' }),
       exit_code: t.Integer(),
+      truncated: t.Boolean({ description: TRUNCATED_DOC }),
       duration_ms: t.Number(),
     },
     { title: 'AppRunResult' },
@@ -44,6 +47,7 @@ export function runSchemas(c: AppContext) {
       stdout: t.Optional(t.String()),
       stderr: t.Optional(t.String()),
       exit_code: t.Optional(t.Integer()),
+      truncated: t.Optional(t.Boolean({ description: TRUNCATED_DOC })),
     },
     { title: 'AppRunFailure' },
   )
@@ -68,12 +72,13 @@ export function runRoute(c: AppContext) {
       readonly stdout: string,
       readonly stderr: string,
       readonly exitCode: number,
+      readonly truncated: boolean,
     ) {
       super(500, 'Command failed', stderr.trim() || stdout.trim() || `docker run exited with code ${exitCode}`, exitCode)
     }
 
     override toBody() {
-      return { ...super.toBody(), instance_id: this.instanceId, container_id: this.containerId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode }
+      return { ...super.toBody(), instance_id: this.instanceId, container_id: this.containerId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode, truncated: this.truncated }
     }
   }
 
@@ -89,10 +94,11 @@ export function runRoute(c: AppContext) {
       const t0 = performance.now()
       const r = await runIn(c, zone, id, runScript(body.docker_command, cidFile), { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
       const { stderr, cid } = splitCid(r.stderr)
+      const truncated = wasTruncated(r)
       if (r.exitCode !== 0) {
         const refusal = refusalOf(c, id, r) // docker missing → 409
         if (refusal) throw refusal
-        throw new RunFailedError(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode)
+        throw new RunFailedError(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode, truncated)
       }
       return {
         instance_id: id,
@@ -101,6 +107,7 @@ export function runRoute(c: AppContext) {
         output: r.stdout,
         stderr,
         exit_code: r.exitCode,
+        truncated,
         duration_ms: Math.round(performance.now() - t0),
       }
     },
@@ -114,7 +121,8 @@ export function runRoute(c: AppContext) {
         description:
           'Runs `docker run <docker_command...>` inside the LXC container, e.g. `["-d", "-p", "80:80", "nginx"]`. Every element is passed as exactly one argument. ' +
           'Answers with the new container’s id and docker’s output. Docker’s own failure → 500 with its stderr in `details` and its exit code in `return_code`; ' +
-          'docker not installed → 409; container stopped → 409; unknown container → 404.',
+          'docker not installed → 409; container stopped → 409; unknown container → 404. ' +
+          'stdout and stderr are each kept up to `api.max_output_bytes`; the rest is dropped and `truncated` is true.',
       },
     },
   )

@@ -4,10 +4,12 @@
  * (pct exec ... -- sh -c <command>), so shell syntax works there and never on
  * the host.
  */
+import { wasTruncated } from '../../../src/exec/executor.ts'
 import { placementOf, type LxcContext } from '../context.ts'
 
 const DEFAULT_TIMEOUT_S = 60
 const MAX_COMMAND = 100_000
+const TRUNCATED_DOC = 'stdout or stderr exceeded api.max_output_bytes; the rest was dropped'
 
 export function execSchemas(c: LxcContext) {
   const { t, s } = c
@@ -24,6 +26,7 @@ export function execSchemas(c: LxcContext) {
       stdout: t.String(),
       stderr: t.String(),
       exit_code: t.Integer({ description: 'Always 0 here; a non-zero exit is a 500' }),
+      truncated: t.Boolean({ description: TRUNCATED_DOC }),
       duration_ms: t.Number({ description: 'milliseconds' }),
     },
     { title: 'LxcExecResult' },
@@ -37,6 +40,7 @@ export function execSchemas(c: LxcContext) {
       stdout: t.Optional(t.String()),
       stderr: t.Optional(t.String()),
       exit_code: t.Optional(t.Integer()),
+      truncated: t.Optional(t.Boolean({ description: TRUNCATED_DOC })),
     },
     { title: 'LxcExecFailure', description: 'The command exited non-zero (stdout/stderr/exit_code set), or a host command failed' },
   )
@@ -53,13 +57,14 @@ export function execRoute(c: LxcContext) {
       readonly stdout: string,
       readonly stderr: string,
       readonly exitCode: number,
+      readonly truncated: boolean,
     ) {
       const output = [stdout.trimEnd(), stderr.trimEnd()].filter(Boolean).join('\n')
       super(500, 'Command failed', output || `command exited with code ${exitCode}`, exitCode)
     }
 
     override toBody() {
-      return { ...super.toBody(), instance_id: this.instanceId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode }
+      return { ...super.toBody(), instance_id: this.instanceId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode, truncated: this.truncated }
     }
   }
 
@@ -70,7 +75,8 @@ export function execRoute(c: LxcContext) {
       const id = c.ids.assertVmid(params.instance_id)
       const t0 = performance.now()
       const r = await zone.pve.exec(id, body.command, { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
-      if (r.exitCode !== 0) throw new ExecFailedError(id, r.stdout, r.stderr, r.exitCode)
+      const truncated = wasTruncated(r)
+      if (r.exitCode !== 0) throw new ExecFailedError(id, r.stdout, r.stderr, r.exitCode, truncated)
       return {
         instance_id: id,
         ...placementOf(zone),
@@ -78,6 +84,7 @@ export function execRoute(c: LxcContext) {
         stdout: r.stdout,
         stderr: r.stderr,
         exit_code: r.exitCode,
+        truncated,
         duration_ms: Math.round(performance.now() - t0),
       }
     },
@@ -90,7 +97,8 @@ export function execRoute(c: LxcContext) {
         summary: 'Run a command in a container',
         description:
           'Exit 0 → 200 with the output. A non-zero exit → 500 whose `return_code` is the command’s exit code and whose `details` hold its output. ' +
-          'A stopped container → 409; an unknown one → 404; a command that outlives `timeout` is killed → 504.',
+          'A stopped container → 409; an unknown one → 404; a command that outlives `timeout` is killed → 504. ' +
+          'Each of stdout and stderr is kept up to `api.max_output_bytes` (default 8 MiB); beyond that the command runs on, its further output is dropped and `truncated` is true.',
       },
     },
   )

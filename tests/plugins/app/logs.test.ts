@@ -4,6 +4,7 @@
  * app.handle and through a real HTTP server), and that a client disconnect
  * stops `docker logs -f` on the host.
  */
+import { bunServeOptions } from '../../../src/serve-bun.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { appEnv, parseSse, processesOnHost, rand, type AppEnv } from './support.ts'
 
@@ -102,7 +103,7 @@ describe('app logs', () => {
   })
 
   test('follow=true over a real HTTP connection as Server-Sent Events; aborting the fetch stops the command', async () => {
-    const server = Bun.serve({ port: 0, hostname: '127.0.0.1', idleTimeout: 0, fetch: (req) => env.app.app.handle(req) })
+    const server = Bun.serve(bunServeOptions(env.app, { hostname: '127.0.0.1', port: 0 }))
     try {
       const ctl = new AbortController()
       const t0 = performance.now()

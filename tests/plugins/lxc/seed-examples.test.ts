@@ -4,6 +4,7 @@
  * container ids 100/101/102 are replaced by the test's own), and the Python
  * client example (with `requests`, as the seed has it).
  */
+import { bunServeOptions } from '../../../src/serve-bun.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,7 +20,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'lws-seed-'))
 
 beforeAll(async () => {
   env = await lxcEnv({ startVmid: 16000 })
-  server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => env.app.app.handle(req) })
+  server = Bun.serve(bunServeOptions(env.app, { hostname: '127.0.0.1', port: 0 }))
   base = `http://127.0.0.1:${(server as unknown as { port: number }).port}`
 })
 afterAll(async () => {
@@ -271,6 +272,6 @@ http://localhost:8080/api/v1/lxc/instances/${k}`)
   test('without the key → 401 in the seed’s error shape', async () => {
     const res = await curl(`curl -X POST -H "Content-Type: application/json" -d '{"instance_ids": ["100"]}' http://localhost:8080/api/v1/lxc/instances/start`)
     expect(res.status).toBe(401)
-    expect(Object.keys(res.body).sort()).toEqual(['details', 'error', 'return_code'])
+    expect(Object.keys(res.body).sort()).toEqual(['code', 'details', 'error', 'return_code'])
   })
 })

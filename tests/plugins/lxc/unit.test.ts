@@ -57,7 +57,7 @@ async function appWith(fake: FakeExecutor) {
   const log = memoryLogger()
   const parts = await buildServer({ config: cfg, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets }, log, executorFactory: () => fake })
   const post = async (path: string, body: unknown) => {
-    const res = await parts.app.handle(
+    const res = await parts.fetch(
       new Request(`http://localhost/api/v1${path}`, { method: 'POST', headers: { 'x-api-key': KEY, 'content-type': 'application/json' }, body: JSON.stringify(body) }),
     )
     return { status: res.status, body: (await res.json()) as any }

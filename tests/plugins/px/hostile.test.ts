@@ -79,7 +79,7 @@ test('every parameter refuses hostile strings, and nothing reaches a host', asyn
       const label = `${p.what} = ${JSON.stringify(v).slice(0, 60)}`
       expect([400, 404], label).toContain(res.status)
       const body = (await res.json()) as { error: string; details: string; return_code: number }
-      expect(Object.keys(body).sort(), label).toEqual(['details', 'error', 'return_code'])
+      expect(Object.keys(body).sort(), label).toEqual(['code', 'details', 'error', 'return_code'])
     }
   }
   const commands = f.s.log.lines.filter((l) => l.msg === 'host command' || l.msg === 'host command failed')

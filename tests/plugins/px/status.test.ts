@@ -184,7 +184,7 @@ describe('GET /px/status', () => {
     expect(dead.status).toBe(502)
     expect(performance.now() - t0).toBeLessThan(1000)
     const body = await errorBody(dead)
-    expect(body).toEqual({ error: 'Host unreachable', details: 'eu-south-1/dead: connection refused', return_code: 1 })
+    expect(body).toEqual({ error: 'Host unreachable', details: 'eu-south-1/dead: connection refused', return_code: 1, code: 'HOST_UNREACHABLE' })
 
     t0 = performance.now()
     const silent = await f.s.request('/api/v1/px/status?region=eu-west-9&az=silent')

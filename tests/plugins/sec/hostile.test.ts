@@ -71,7 +71,7 @@ describe('sec hostile input', () => {
       for (const v of HOSTILE) {
         const r = await p.send(v)
         expect(`${JSON.stringify(v).slice(0, 40)} → ${[400, 404].includes(r.status) ? 'refused' : r.status}`).toBe(`${JSON.stringify(v).slice(0, 40)} → refused`)
-        if (typeof r.body === 'object') expect(Object.keys(r.body).sort()).toEqual(['details', 'error', 'return_code'])
+        if (typeof r.body === 'object') expect(Object.keys(r.body).sort()).toEqual(['code', 'details', 'error', 'return_code'])
       }
     })
   }
