@@ -3,6 +3,7 @@
  * Deno.serve. Run: `deno task serve` (see deno.json) or
  *   deno run -A src/deno.ts --config lws.config.yaml
  */
+import './production.ts' // must stay the first import
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { builtinPlugins } from '../plugins/index.ts'

@@ -2,6 +2,7 @@
 /**
  * The `lws` command: serve, config validate, plugins list, keygen, --version.
  */
+import './production.ts' // must stay the first import
 import { parseArgs } from 'node:util'
 import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'

@@ -33,6 +33,25 @@ export const DEFAULT_CODES: Record<number, string> = {
   504: 'HOST_TIMEOUT',
 }
 
+/**
+ * Every machine code LWS answers with. The OpenAPI `Error` schema lists them
+ * as an enum and the README documents them; a code used anywhere must be
+ * listed here (a test checks).
+ */
+export const ERROR_CODES = [
+  ...new Set([
+    ...Object.values(DEFAULT_CODES),
+    'VALIDATION_FAILED',
+    'UNKNOWN_FIELD',
+    'MALFORMED_BODY',
+    'BODY_TOO_DEEP',
+    'MALFORMED_HOST',
+    'MALFORMED_URL',
+    'AUTH_RATE_LIMITED',
+    'HOST_COMMAND_FAILED',
+  ]),
+]
+
 export class LwsError extends Error {
   readonly code: string
   constructor(
