@@ -7,6 +7,7 @@ import { errorResponse } from './http/edge/edge.ts'
 import type { ServerParts } from './server.ts'
 
 export function bunServeOptions(parts: Pick<ServerParts, 'fetch' | 'config'>, listen: { hostname: string; port: number }) {
+  const idleTimeout = Math.min(255, Math.ceil(parts.config.bodyTimeoutMs / 1000) + 10)
   return {
     ...listen,
     // Never Bun's HTML error page (it shows stack frames and bundled source).
@@ -18,8 +19,12 @@ export function bunServeOptions(parts: Pick<ServerParts, 'fetch' | 'config'>, li
     // Idle connections (keep-alive, a head that never ends) close after this;
     // the edge lifts it for each request once its body is in, because a pct
     // create, a long exec or a followed log stream can be silent for minutes.
-    idleTimeout: Math.min(255, Math.ceil(parts.config.bodyTimeoutMs / 1000) + 10),
+    idleTimeout,
     fetch: (req: Request, srv: import('bun').Server<undefined>) =>
-      parts.fetch(req, { address: srv.requestIP(req)?.address ?? 'unknown', keepOpen: () => srv.timeout(req, 0) }),
+      parts.fetch(req, {
+        address: srv.requestIP(req)?.address ?? 'unknown',
+        keepOpen: () => srv.timeout(req, 0),
+        restoreIdle: () => srv.timeout(req, idleTimeout),
+      }),
   }
 }

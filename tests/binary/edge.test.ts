@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { cpSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import net from 'node:net'
 import { join } from 'node:path'
 import { BIN, buildBinaryOnce, ROOT } from '../support/binary.ts'
 import { protectedRoutes, runBypassMatrix } from '../support/edge-matrix.ts'
@@ -78,8 +79,20 @@ describe('dist/lws at the edge', () => {
     expect(JSON.parse(slow.body).code).toBe('REQUEST_TIMEOUT')
     // body_timeout 1 s puts Bun's idle timeout at 11 s; the edge lifts it once the body is in.
     const body = JSON.stringify({ argv: ['sh', '-c', 'sleep 13; echo done'], az: 'pve', timeout_ms: 30_000 })
-    const long = await send('POST', '/api/v1/probe/run', { 'x-api-key': KEY, 'content-type': 'application/json', 'content-length': String(body.length) }, body)
+    const longCall = send('POST', '/api/v1/probe/run', { 'x-api-key': KEY, 'content-type': 'application/json', 'content-length': String(body.length) }, body)
+    // Meanwhile: a keep-alive connection left idle after its answer is closed again by that idle timeout.
+    const idle = new Promise<number>((resolve) => {
+      const t0 = performance.now()
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET /api/v1/health HTTP/1.1\r\nhost: localhost\r\n\r\n'))
+      s.on('data', () => {})
+      s.on('close', () => resolve(performance.now() - t0))
+      setTimeout(() => (s.destroy(), resolve(Infinity)), 25_000)
+    })
+    const [long, idleMs] = await Promise.all([longCall, idle])
     expect(long.status).toBe(200)
     expect(JSON.parse(long.body).output).toBe('done\n')
+    // Bun checks idle timers every few seconds: 11 s closes somewhere between about 8 and 15 s.
+    expect(idleMs).toBeGreaterThan(5_000)
+    expect(idleMs).toBeLessThan(20_000)
   }, 40_000)
 })

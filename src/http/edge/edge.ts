@@ -46,6 +46,8 @@ export interface Peer {
   address: string
   /** Lift the runtime's idle timeout for this request once its body is in (long tasks, streams). */
   keepOpen?: () => void
+  /** Put it back once the answer is complete, or an idle keep-alive connection would stay open for ever. */
+  restoreIdle?: () => void
 }
 
 type Handler = (req: Request) => Response | Promise<Response>
@@ -61,6 +63,26 @@ function headerBytes(h: Headers): number {
   let n = 0
   h.forEach((v, k) => (n += k.length + v.length + 4))
   return n
+}
+
+/**
+ * A body the app produced whole (JSON, HTML, assets) is complete now; a
+ * stream (SSE, followed logs) is complete when it ends, so it is wrapped.
+ */
+function idleAgainWhenDone(res: Response, peer: Peer): Response {
+  const restore = peer.restoreIdle
+  if (!restore) return res
+  const type = res.headers.get('content-type') ?? ''
+  if (!res.body || res.headers.has('content-length') || /^(application\/json|text\/html|text\/css|text\/javascript)/.test(type)) {
+    restore()
+    return res
+  }
+  let done = false
+  const once = () => {
+    if (!done) (done = true), restore()
+  }
+  const body = res.body.pipeThrough(new TransformStream({ flush: once }))
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers })
 }
 
 export function createEdge(fetch: Handler, opts: EdgeOptions) {
@@ -112,7 +134,7 @@ export function createEdge(fetch: Handler, opts: EdgeOptions) {
       signal: req.signal,
     })
     setRequestMeta(forwarded, { id, address: peer.address })
-    const res = await fetch(forwarded)
+    const res = await idleAgainWhenDone(await fetch(forwarded), peer)
     if (res.status === 401) {
       if (hasKey) brake.fail(peer.address)
       log.warn('authentication failed', { client: peer.address, method: req.method, path, reason: hasKey ? 'wrong key' : 'no key', request_id: id })
