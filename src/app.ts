@@ -5,7 +5,7 @@
  * any of this (Host, sizes, body deadline, request log) is the edge's job:
  * see http/edge/edge.ts.
  */
-import { Elysia, t } from 'elysia'
+import { Elysia } from 'elysia'
 import type { AssetSource } from './assets/types.ts'
 import type { LwsConfig } from './config/load.ts'
 import * as errors from './errors/catalogue.ts'
@@ -14,6 +14,7 @@ import { apiKeyGuard } from './http/auth.ts'
 import { corsPolicy } from './http/cors.ts'
 import { docs, DOCS_PUBLIC_ROUTES } from './http/docs.ts'
 import { errorHandler } from './http/errors.ts'
+import { t } from './http/openapi/typebox.ts'
 import * as schemas from './http/schemas.ts'
 import { staticAssets } from './http/static-assets.ts'
 import type { Logger } from './log.ts'
@@ -51,6 +52,7 @@ export interface BuiltApp {
 
 export async function createApp(deps: AppDeps): Promise<BuiltApp> {
   const { config, zones, log } = deps
+  // Strict integers, so a JSON body cannot send `count: "5"` (http/openapi/typebox.ts).
   const ctx: PluginContext = { Elysia, t, config, zones, log, errors, schemas, ids }
 
   const { ordered, failures } = orderPlugins(deps.plugins)
@@ -71,12 +73,14 @@ export async function createApp(deps: AppDeps): Promise<BuiltApp> {
     ...mounted.map((lp) => ({ name: lp.plugin.name, description: lp.plugin.description })),
   ]
   const guard = apiKeyGuard({ apiKey: config.apiKey, publicRoutes: PUBLIC_ROUTES, preflightRoutes: PREFLIGHT_ROUTES })
+  const documentation = docs({ version: VERSION, swagger: deps.assets.swagger, tags, log })
   const app = new Elysia({ name: 'lws' })
     .use(errorHandler(log, guard.authorized))
     .use(corsPolicy(config.allowedOrigins))
     .use(guard.plugin)
-    .use(docs({ version: VERSION, swagger: deps.assets.swagger, tags }))
+    .use(documentation.plugin)
     .use(api)
     .use(staticAssets('lws-ui', '/ui', deps.assets.ui, '/'))
+  documentation.publish(app)
   return { app, mounted, failures: [...failures] }
 }

@@ -10,6 +10,7 @@ import { builtinPlugins } from '../plugins/index.ts'
 import { diskAssets } from './assets/disk.ts'
 import { ConfigError, configPathFrom, loadConfigFile } from './config/load.ts'
 import { configWarnings } from './config/warnings.ts'
+import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
 import { errorResponse } from './http/edge/edge.ts'
 import { InternalError } from './errors/catalogue.ts'
 import { buildServer } from './server.ts'
@@ -35,7 +36,7 @@ try {
 if (values.port) config.port = Number(values.port)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const parts = await buildServer({ config, builtins: builtinPlugins, assets: diskAssets(root) })
-for (const warning of configWarnings(config)) parts.log.warn('config', { warning })
+for (const warning of [...configWarnings(config), ...proxmoxWarnings(config)]) parts.log.warn('config', { warning })
 if (config.apiKeyGenerated) console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n`)
 Deno.serve(
   {

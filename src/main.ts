@@ -8,6 +8,7 @@ import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
 import { ConfigError, configPathFrom, generateApiKey, loadConfigFile } from './config/load.ts'
 import { configWarnings } from './config/warnings.ts'
+import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
 import { bunServeOptions } from './serve-bun.ts'
 import { buildServer } from './server.ts'
 import { VERSION } from './version.ts'
@@ -43,7 +44,7 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
   if (flags.port) config.port = Number(flags.port)
   const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets } })
   const server = Bun.serve(bunServeOptions(parts, { hostname: config.host, port: config.port }))
-  for (const warning of configWarnings(config)) parts.log.warn('config', { warning })
+  for (const warning of [...configWarnings(config), ...proxmoxWarnings(config)]) parts.log.warn('config', { warning })
 
   // Before the 'listening' line, which tells waiting tools the server is up.
   if (config.apiKeyGenerated) {

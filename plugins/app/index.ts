@@ -2,6 +2,7 @@
  * Docker inside containers: setup, run, compose deploy (with auto-start),
  * logs (with live follow), and a listing of Docker containers and projects.
  */
+import { Type as T } from '@sinclair/typebox'
 import type { LwsPlugin } from '../../src/plugins/types.ts'
 import { appContext } from './context.ts'
 import { deployRoute } from './routes/deploy.ts'
@@ -14,6 +15,12 @@ const plugin: LwsPlugin = {
   name: 'app',
   version: '0.1.0',
   description: 'Docker inside containers: setup, run, compose deploy, logs',
+  configKey: 'app',
+  // The same rules appConfig() (config.ts) applies at setup, NUL check included, so validation and setup agree.
+  configSchema: T.Object(
+    { compose_dir: T.Optional(T.String({ minLength: 1, maxLength: 4096, pattern: '^[^\\u0000]*$' })) },
+    { additionalProperties: true },
+  ),
   setup(ctx) {
     const c = appContext(ctx)
     return new ctx.Elysia({ name: 'app' })

@@ -5,6 +5,7 @@
  * with each result).
  */
 import type { Static } from '@sinclair/typebox'
+import type { ErrorCode } from '../../src/errors/catalogue.ts'
 import { ACTIONS_PER_REQUEST, type LxcContext } from './context.ts'
 import type { LxcSchemas } from './schemas.ts'
 
@@ -35,7 +36,7 @@ export function uniqueIds(c: LxcContext, input: ReadonlyArray<string | number>):
 /** Anything thrown → the failure shape; errors that are not LwsErrors are logged and hidden. */
 export function toFailure(c: LxcContext, err: unknown, instanceId?: string): Failure {
   const e = err instanceof c.errors.LwsError ? err : unexpected(c, err)
-  const f: Failure = { status_code: e.status, error: e.title, details: e.details, return_code: e.returnCode }
+  const f: Failure = { status_code: e.status, error: e.title, details: e.details, return_code: e.returnCode, code: e.code }
   if (instanceId !== undefined) f.instance_id = instanceId
   return f
 }
@@ -45,13 +46,25 @@ function unexpected(c: LxcContext, err: unknown) {
   return new c.errors.InternalError()
 }
 
-/** The error answer when nothing succeeded: one failure is returned as itself; several are summed up. */
+/** A Failure (of this plugin's answers) as the error to throw, code included. */
+export function failureError(c: LxcContext, f: Failure, details = f.details) {
+  return new c.errors.LwsError(f.status_code, f.error, details, f.return_code, c.errors.isErrorCode(f.code) ? f.code : undefined)
+}
+
+/**
+ * The error answer when nothing succeeded: one failure is returned as itself;
+ * several are summed up, with their common code, else their status's, else
+ * (mixed statuses) as failed commands.
+ */
 export function allFailedError(c: LxcContext, failures: Failure[]) {
   const first = failures[0]!
-  if (failures.length === 1) return new c.errors.LwsError(first.status_code, first.error, first.details, first.return_code)
-  const same = failures.every((f) => f.status_code === first.status_code)
+  if (failures.length === 1) return failureError(c, first)
+  const sameStatus = failures.every((f) => f.status_code === first.status_code)
+  const sameCode = sameStatus && failures.every((f) => f.code === first.code)
   const details = failures.map((f) => (f.instance_id ? `${f.instance_id}: ${f.details}` : f.details)).join('; ')
-  return new c.errors.LwsError(same ? first.status_code : 500, same ? first.error : 'Command failed', details, first.return_code)
+  if (sameCode) return failureError(c, first, details)
+  const code: ErrorCode | undefined = sameStatus ? undefined : 'HOST_COMMAND_FAILED'
+  return new c.errors.LwsError(sameStatus ? first.status_code : 500, sameStatus ? first.error : 'Command failed', details, first.return_code, code)
 }
 
 /**

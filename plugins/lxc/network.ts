@@ -26,7 +26,7 @@ function toDotted(n: number): string {
 
 /** `24`, `/24` or `255.255.255.0` → 24 (prefixes 8–32, as PVE allows). */
 export function prefixLength(c: LxcContext, netmask: string | number): number {
-  const bad = () => new c.errors.BadRequestError(`netmask: invalid value ${JSON.stringify(String(netmask)).slice(0, 40)} (expected a prefix length 8–32 or a dotted mask)`)
+  const bad = () => new c.errors.BadRequestError(`netmask: invalid value ${JSON.stringify(String(netmask)).slice(0, 40)} (expected a prefix length 8–32 or a dotted mask)`, 'VALIDATION_FAILED')
   const text = String(netmask).trim().replace(/^\//, '')
   let prefix: number
   if (/^\d{1,2}$/.test(text)) {
@@ -47,12 +47,12 @@ export function buildNetworks(c: LxcContext, input: NetworkInput, count: number)
   const bridge = c.config.defaultNetwork
   if (input.ip === undefined) {
     // A lone netmask is harmless (forms send the default "24"); a lone gateway is a mistake.
-    if (input.gateway !== undefined) throw new c.errors.BadRequestError('gateway: only valid together with ip')
+    if (input.gateway !== undefined) throw new c.errors.BadRequestError('gateway: only valid together with ip', 'VALIDATION_FAILED')
     // An instance always gets a NIC; without a static address it asks DHCP unless told not to.
     const net: NetOptions = input.dhcp === false ? { bridge } : { bridge, ip: 'dhcp' }
     return Array.from({ length: count }, () => ({ ...net }))
   }
-  if (input.dhcp === true) throw new c.errors.BadRequestError('ip/dhcp: give either a static ip or dhcp: true, not both')
+  if (input.dhcp === true) throw new c.errors.BadRequestError('ip/dhcp: give either a static ip or dhcp: true, not both', 'VALIDATION_FAILED')
   const ip = c.ids.assertPattern('ipv4', input.ip, 'ip')
   const prefix = prefixLength(c, input.netmask ?? 24)
   const gw = input.gateway === undefined ? undefined : c.ids.assertPattern('ipv4', input.gateway, 'gateway')
@@ -66,7 +66,7 @@ export function buildNetworks(c: LxcContext, input: NetworkInput, count: number)
     // /31 and /32 have no broadcast address to avoid.
     const limit = prefix >= 31 ? last : last - 1
     if (addr > limit) {
-      throw new c.errors.BadRequestError(`ip: ${count} consecutive addresses from ${ip} do not fit in ${toDotted(network)}/${prefix}`)
+      throw new c.errors.BadRequestError(`ip: ${count} consecutive addresses from ${ip} do not fit in ${toDotted(network)}/${prefix}`, 'VALIDATION_FAILED')
     }
     const net: NetOptions = { bridge, ip: `${toDotted(addr)}/${prefix}` }
     if (gw !== undefined) net.gw = gw

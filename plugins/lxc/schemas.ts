@@ -53,6 +53,7 @@ export function lxcSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schem
       error: t.String({ description: 'Short error title' }),
       details: t.String({ description: 'What went wrong' }),
       return_code: t.Integer({ description: 'Exit code of the failed command, or 1' }),
+      code: t.String({ description: 'Machine code of the failure (INSTANCE_NOT_FOUND, INSTANCE_LOCKED, HOST_UNREACHABLE, ...), as in the Error schema' }),
     },
     { title: 'LxcFailure' },
   )

@@ -32,6 +32,7 @@ export function resolveSize(c: LxcContext, requested: string | undefined): Resol
     }
     throw new c.errors.BadRequestError(
       `size: unknown size '${name}' (configured: ${names.length ? names.join(', ') : 'none'})`,
+      'VALIDATION_FAILED',
     )
   }
   const out: ResolvedSize = { name, memory: size.memory, rootfs: rootfsOf(c, size.storage) }

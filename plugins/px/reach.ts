@@ -38,18 +38,16 @@ export function reason(e: unknown): string {
 
 /**
  * Runs a no-op on the host within `ms` and returns its round-trip time, in
- * milliseconds. Not answering in time counts as unreachable (502), not as a
- * slow command (504): nothing was asked of the host yet.
+ * milliseconds. Its failure is the executor's own classification (502 for
+ * refused, auth, host key; 504 for a silent host, saying at which step), so
+ * a host answers the same here as on any other route.
  */
 export async function assertReachable(errors: PluginContext['errors'], h: ZoneHandle, ms: number): Promise<number> {
   const started = performance.now()
   try {
     await deadline(h.exec.run(['true'], { timeoutMs: ms }), ms + 100)
   } catch (e) {
-    if (e instanceof errors.HostUnreachableError) throw e
-    if (e instanceof errors.HostTimeoutError || e instanceof DeadlineError) {
-      throw new errors.HostUnreachableError(h.label, `no answer within ${ms} ms`)
-    }
+    if (e instanceof DeadlineError) throw new errors.HostTimeoutError(h.label, ms, `no answer within ${errors.formatDuration(ms)}`, false)
     throw e
   }
   return performance.now() - started

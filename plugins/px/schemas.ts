@@ -44,6 +44,10 @@ export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schema
       }),
       host_key_pinned: t.Boolean({ description: 'ssh_host_fingerprint is configured, so any other host key is refused' }),
       reachable: t.Boolean({ description: 'a command ran on the host within the deadline' }),
+      proxmox: t.Union([t.Boolean(), t.Null()], {
+        description:
+          'the host has the Proxmox VE tools (`pveversion` answered); false: it is not a Proxmox VE host (e.g. a local AZ on another machine), so every Proxmox call on it answers 503 PROXMOX_TOOLS_MISSING; null: not known (unreachable, or the check failed)',
+      }),
       node: t.Union([t.String(), t.Null()], { description: 'Proxmox node name; null when unknown' }),
       pve_version: t.Union([t.String(), t.Null()], { description: 'pve-manager version from `pveversion`, e.g. 8.2.4' }),
       pveversion: t.Union([t.String(), t.Null()], { description: 'as Proxmox reports it: pve-manager/<version>/<repoid>' }),
@@ -52,6 +56,9 @@ export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schema
         description: 'round-trip time of a no-op command, milliseconds (includes the SSH handshake when no pooled connection was open)',
       }),
       error: t.Union([t.String(), t.Null()], { description: 'why the host is unreachable, or why a check on it failed' }),
+      error_code: t.Union([t.String(), t.Null()], {
+        description: 'machine code of `error`, as in the Error schema (HOST_UNREACHABLE, HOST_AUTH_FAILED, HOST_TIMEOUT, PROXMOX_TOOLS_MISSING, ...)',
+      }),
     },
     { title: 'PxHost' },
   )

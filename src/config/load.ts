@@ -32,7 +32,10 @@ export interface LwsConfig {
   host: string
   port: number
   allowedOrigins: string[]
+  /** Limit of a quick host command (api.command_timeout). */
   commandTimeoutMs: number
+  /** Limit of a long task: container create, Docker setup, template download (api.task_timeout). */
+  taskTimeoutMs: number
   maxBodyBytes: number
   /** A request body must arrive within this (api.body_timeout). */
   bodyTimeoutMs: number
@@ -48,6 +51,12 @@ export interface LwsConfig {
   defaultStorage: string
   defaultNetwork: string
   pluginsDir: string
+  /**
+   * `host:port` the server is bound to, set by the entry once it listens:
+   * `--port` and port 0 (random) make the configured port an unreliable
+   * answer. Absent while nothing listens (in-process use, tests).
+   */
+  listen?: string
 }
 
 export class ConfigError extends Error {
@@ -106,6 +115,10 @@ export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions
   const defaultRegion = cfg.default_region ?? zones[0]!.region
   const defaultAz = cfg.default_az ?? zones.find((z) => z.region === defaultRegion)!.az
 
+  const commandTimeoutMs = Math.round((cfg.api?.command_timeout ?? 60) * 1000)
+  // Someone who raised only command_timeout (e.g. the original's 3600) would not expect long tasks cut sooner than quick commands.
+  const taskTimeoutMs = Math.round((cfg.api?.task_timeout ?? Math.max(900, commandTimeoutMs / 1000)) * 1000)
+
   const configuredKey = env.LWS_API_KEY || (typeof cfg.api_key === 'string' ? cfg.api_key : '')
   return {
     source,
@@ -115,7 +128,8 @@ export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions
     host: cfg.api?.host ?? '0.0.0.0',
     port: cfg.api?.port ?? 8080,
     allowedOrigins: cfg.api?.allowed_origins ?? [],
-    commandTimeoutMs: Math.round((cfg.api?.command_timeout ?? 60) * 1000),
+    commandTimeoutMs,
+    taskTimeoutMs,
     maxBodyBytes: cfg.api?.max_body_bytes ?? 1024 * 1024,
     bodyTimeoutMs: Math.round((cfg.api?.body_timeout ?? 30) * 1000),
     maxOutputBytes: cfg.api?.max_output_bytes ?? 8 * 1024 * 1024,
@@ -141,6 +155,11 @@ export function loadConfigFile(path: string, opts: ResolveOptions = {}): LwsConf
     throw new ConfigError(source, [`(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`])
   }
   return resolveConfig(parseConfigText(text, source), source, opts)
+}
+
+/** `host:port` as a URL authority: IPv6 hosts in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
 /** `--config FILE`, then `LWS_CONFIG`, then `./lws.config.yaml`. */

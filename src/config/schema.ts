@@ -47,8 +47,10 @@ export const ConfigSchema = T.Object(
           host: T.Optional(T.String({ minLength: 1 })),
           port: T.Optional(T.Integer({ minimum: 0, maximum: 65535 })),
           allowed_origins: T.Optional(T.Array(T.String())),
-          /** Seconds a host command may run before it is stopped (default 60). */
+          /** Seconds a quick host command may run before it is stopped (default 60). */
           command_timeout: T.Optional(T.Number({ minimum: 1 })),
+          /** Seconds a long task (container create, Docker setup, template download) may run (default 900, at least command_timeout). */
+          task_timeout: T.Optional(T.Number({ minimum: 1 })),
           /** Max request body in bytes (default 1 MiB). */
           max_body_bytes: T.Optional(T.Integer({ minimum: 1024 })),
           /** Seconds a request body may take to arrive (default 30) → 408. */

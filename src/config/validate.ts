@@ -2,7 +2,8 @@
  * Checks a parsed config and reports every problem as `path: message`, so a
  * user can fix them all in one pass.
  */
-import { Value } from '@sinclair/typebox/value'
+import type { TSchema } from '@sinclair/typebox'
+import { Value, type ValueError } from '@sinclair/typebox/value'
 import { readFileSync, statSync } from 'node:fs'
 import { isAbsolute, resolve } from 'node:path'
 import { utils as sshUtils, type ParsedKey } from 'ssh2'
@@ -13,18 +14,46 @@ function dotted(pointer: string): string {
   return parts.length ? parts.join('.') : '(root)'
 }
 
-export function schemaProblems(raw: unknown): string[] {
+/**
+ * A union error ("Expected union value") hides why the value failed. When a
+ * branch matched the value's shape and failed only deeper inside, its errors
+ * say more (e.g. `security.discovery` may be null or an object: a bad
+ * `max_prefix` should be named as such).
+ */
+function* explained(e: ValueError): Generator<ValueError> {
+  const branches = (e.errors ?? []).map((it) => [...it])
+  const deeper = branches.filter((b) => b.length > 0 && b.every((x) => x.path.length > e.path.length))
+  if (deeper.length === 0) return yield e
+  const best = deeper.reduce((a, b) => (b.length < a.length ? b : a))
+  for (const x of best) yield* explained(x)
+}
+
+/** `path: message` lines, the first message per path; `prefix` is the JSON pointer `value` sits at. */
+export function errorLines(schema: TSchema, value: unknown, prefix = ''): string[] {
   const seen = new Set<string>()
   const out: string[] = []
-  for (const e of Value.Errors(ConfigSchema, raw)) {
-    const line = `${dotted(e.path)}: ${e.message}`
-    // A failing union reports once per branch; keep the first message per path.
-    const key = dotted(e.path)
+  for (const e of [...Value.Errors(schema, value)].flatMap((x) => [...explained(x)])) {
+    const key = dotted(prefix + e.path)
     if (seen.has(key)) continue
     seen.add(key)
-    out.push(line)
+    out.push(`${key}: ${(prefix === '' && friendlier(e.path, e.value)) || e.message}`)
   }
   return out
+}
+
+export function schemaProblems(raw: unknown): string[] {
+  return errorLines(ConfigSchema, raw)
+}
+
+const SIZE_STORAGE = /^\/instance_sizes\/[^/]+\/storage$/
+
+/** Where TypeBox's own message ("Expected union value") would leave the user guessing. */
+function friendlier(pointer: string, value: unknown): string | undefined {
+  if (SIZE_STORAGE.test(pointer)) {
+    const shown = JSON.stringify(value) ?? String(value)
+    return `must be <storage-id>:<GiB> (e.g. local-lvm:8) or a number of GiB on default_storage, not ${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}`
+  }
+  return undefined
 }
 
 /** Checks that need more than one field at a time. */
@@ -47,18 +76,50 @@ export function semanticProblems(raw: RawConfig, baseDir: string): string[] {
       }
     }
   }
-  if (raw.default_region && !raw.regions?.[raw.default_region]) {
-    out.push(`default_region: unknown region '${raw.default_region}' (known: ${Object.keys(raw.regions ?? {}).join(', ')})`)
-  }
-  if (raw.default_az) {
-    const region = raw.default_region ?? Object.keys(raw.regions ?? {})[0]
-    const zones = raw.regions?.[region ?? '']?.availability_zones ?? {}
-    if (!zones[raw.default_az]) {
-      out.push(`default_az: unknown availability zone '${raw.default_az}' in region '${region}' (known: ${Object.keys(zones).join(', ')})`)
-    }
-  }
+  out.push(...defaultPlacementProblems(raw))
   const key = raw.api_key
   if (typeof key === 'string' && key !== '' && key.length < 8) out.push('api_key: must be at least 8 characters')
+  return out
+}
+
+/**
+ * default_region / default_az must name something configured: a request
+ * naming neither would otherwise land on the first AZ without a word.
+ */
+function defaultPlacementProblems(raw: RawConfig): string[] {
+  const regions = raw.regions ?? {}
+  const has = (o: object, k: string) => Object.hasOwn(o, k)
+  if (raw.default_region !== undefined && !has(regions, raw.default_region)) {
+    // default_az cannot be judged against a region that does not exist.
+    return [`default_region: unknown region '${raw.default_region}' (known: ${Object.keys(regions).join(', ')})`]
+  }
+  if (raw.default_az === undefined) return []
+  const region = raw.default_region ?? Object.keys(regions)[0]!
+  const zones = regions[region]?.availability_zones ?? {}
+  if (has(zones, raw.default_az)) return []
+  const elsewhere = Object.keys(regions).filter((r) => has(regions[r]?.availability_zones ?? {}, raw.default_az!))
+  const hint = elsewhere.length
+    ? `; it is in region ${elsewhere.map((r) => `'${r}'`).join(', ')}: set default_region`
+    : ''
+  return [`default_az: unknown availability zone '${raw.default_az}' in region '${region}' (known: ${Object.keys(zones).join(', ')})${hint}`]
+}
+
+/** The size POST /lxc/instances uses when a request names none (plugins/lxc/sizes.ts). */
+export const DEFAULT_SIZE = 'small'
+
+/**
+ * Problems that leave LWS running but make some requests fail. Kept apart
+ * from semanticProblems so configs the original LWS accepted still start.
+ */
+export function semanticWarnings(raw: RawConfig): string[] {
+  const out: string[] = []
+  const sizes = raw.instance_sizes
+  // No sizes at all → create falls back to built-in defaults; only a list without `small` makes size-less creates fail.
+  if (sizes && Object.keys(sizes).length > 0 && !Object.hasOwn(sizes, DEFAULT_SIZE)) {
+    out.push(
+      `instance_sizes.${DEFAULT_SIZE}: missing; POST /lxc/instances without "size" uses it and fails with 400 (configured: ${Object.keys(sizes).join(', ')})`,
+    )
+  }
   return out
 }
 

@@ -12,8 +12,72 @@ export interface ErrorBody {
   code: string
 }
 
+/**
+ * Every machine code LWS answers with, grouped by where it arises. The OpenAPI
+ * `Error` schema lists them as an enum and the README documents them; a code
+ * used anywhere must be listed here (the type below and a test check).
+ */
+const CODES = [
+  // One per status: the code of an error whose class names none (DEFAULT_CODES).
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'REQUEST_TIMEOUT',
+  'CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+  'URI_TOO_LONG',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'UNPROCESSABLE',
+  'RATE_LIMITED',
+  'HEADERS_TOO_LARGE',
+  'INTERNAL_ERROR',
+  'UNAVAILABLE',
+  // The request itself (src/http, src/proxmox/ids.ts, validate.ts, options.ts).
+  'VALIDATION_FAILED',
+  'UNKNOWN_FIELD',
+  'MALFORMED_BODY',
+  'BODY_TOO_DEEP',
+  'MALFORMED_HOST',
+  'MALFORMED_URL',
+  'AUTH_RATE_LIMITED',
+  // Regions and availability zones (src/hosts/registry.ts).
+  'ZONE_NOT_FOUND',
+  'ZONE_AMBIGUOUS',
+  // Reaching a host (src/exec/ssh.ts, src/exec/local.ts).
+  'HOST_UNREACHABLE',
+  'HOST_AUTH_FAILED',
+  'HOST_KEY_MISMATCH',
+  'HOST_TIMEOUT',
+  // What the Proxmox layer makes of a failed PVE command (src/proxmox/errors.ts).
+  'PROXMOX_TOOLS_MISSING',
+  'HOST_COMMAND_FAILED',
+  'INSTANCE_NOT_FOUND',
+  'INSTANCE_EXISTS',
+  'INSTANCE_LOCKED',
+  'INSTANCE_BUSY',
+  'INSTANCE_NOT_RUNNING',
+  'INSTANCE_RUNNING',
+  'INSTANCE_PROTECTED',
+  'SNAPSHOT_EXISTS',
+  'SNAPSHOT_NOT_FOUND',
+  'SNAPSHOTS_UNSUPPORTED',
+  'STORAGE_NOT_FOUND',
+  'FILE_NOT_FOUND',
+  'DISK_NOT_FOUND',
+  'DISK_SHRINK_UNSUPPORTED',
+  'DISK_SIZE_UNCHANGED',
+  // Plugins.
+  'IMAGE_NOT_FOUND',
+  'VMID_EXHAUSTED',
+  'COMMAND_EXIT_NONZERO',
+] as const
+
+export type ErrorCode = (typeof CODES)[number]
+
 /** The code an error gets when its class names none: one per status. */
-export const DEFAULT_CODES: Record<number, string> = {
+export const DEFAULT_CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
   401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
@@ -33,37 +97,35 @@ export const DEFAULT_CODES: Record<number, string> = {
   504: 'HOST_TIMEOUT',
 }
 
-/**
- * Every machine code LWS answers with. The OpenAPI `Error` schema lists them
- * as an enum and the README documents them; a code used anywhere must be
- * listed here (a test checks).
- */
-export const ERROR_CODES = [
-  ...new Set([
-    ...Object.values(DEFAULT_CODES),
-    'VALIDATION_FAILED',
-    'UNKNOWN_FIELD',
-    'MALFORMED_BODY',
-    'BODY_TOO_DEEP',
-    'MALFORMED_HOST',
-    'MALFORMED_URL',
-    'AUTH_RATE_LIMITED',
-    'HOST_COMMAND_FAILED',
-  ]),
-]
+/** Every machine code, each once (see CODES). */
+export const ERROR_CODES: string[] = [...new Set<string>([...Object.values(DEFAULT_CODES), ...CODES])]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (CODES as readonly string[]).includes(value)
+}
+
+/** The machine code of anything thrown: an LwsError's, else undefined. Plugins branch on this, never on text. */
+export function codeOf(err: unknown): ErrorCode | undefined {
+  return err instanceof LwsError ? err.code : undefined
+}
+
+/** `10 s`, `400 ms`: a duration as people read it in an error message. */
+export function formatDuration(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${Math.round(ms)} ms`
+}
 
 export class LwsError extends Error {
-  readonly code: string
+  readonly code: ErrorCode
   constructor(
     readonly status: number,
     readonly title: string,
     readonly details: string,
     readonly returnCode: number = 1,
-    code?: string,
+    code?: ErrorCode,
   ) {
     super(`${title}: ${details}`)
     this.name = new.target.name
-    this.code = code ?? DEFAULT_CODES[status] ?? 'ERROR'
+    this.code = code ?? DEFAULT_CODES[status] ?? 'INTERNAL_ERROR'
   }
 
   toBody(): ErrorBody {
@@ -74,10 +136,17 @@ export class LwsError extends Error {
   headers(): Record<string, string> {
     return {}
   }
+
+  /** The same error (status, title, code, return code) told with other details, e.g. with context in front. */
+  withDetails(details: string): LwsError {
+    const e = new LwsError(this.status, this.title, details, this.returnCode, this.code)
+    e.cause = this
+    return e
+  }
 }
 
 export class BadRequestError extends LwsError {
-  constructor(details: string, code = 'BAD_REQUEST') {
+  constructor(details: string, code: ErrorCode = 'BAD_REQUEST') {
     super(400, 'Bad Request', details, 1, code)
   }
 }
@@ -111,7 +180,7 @@ export class TooManyRequestsError extends LwsError {
   constructor(
     readonly retryAfterS: number,
     details: string,
-    code = 'RATE_LIMITED',
+    code: ErrorCode = 'RATE_LIMITED',
   ) {
     super(429, 'Too Many Requests', details, 1, code)
   }
@@ -122,14 +191,14 @@ export class TooManyRequestsError extends LwsError {
 }
 
 export class NotFoundError extends LwsError {
-  constructor(details: string) {
-    super(404, 'Not Found', details)
+  constructor(details: string, code: ErrorCode = 'NOT_FOUND') {
+    super(404, 'Not Found', details, 1, code)
   }
 }
 
 export class ConflictError extends LwsError {
-  constructor(details: string) {
-    super(409, 'Conflict', details)
+  constructor(details: string, code: ErrorCode = 'CONFLICT') {
+    super(409, 'Conflict', details, 1, code)
   }
 }
 
@@ -156,23 +225,117 @@ export class CommandError extends LwsError {
   }
 }
 
-/** The host could not be reached (connect refused, auth failed, DNS, host key mismatch). */
+/**
+ * The program itself does not exist on the host (what a shell reports as
+ * exit 127), so nothing ran. The Proxmox layer turns this into
+ * ProxmoxToolsMissingError when the program is one of the PVE tools.
+ */
+export class ProgramMissingError extends CommandError {
+  constructor(
+    az: string,
+    argv: readonly string[],
+    /** True when the executor runs commands on this machine (no SSH). */
+    readonly local: boolean,
+  ) {
+    super(az, argv, '', `${argv[0]}: command not found on ${local ? 'this machine' : 'the host'}`, 127)
+  }
+
+  get program(): string {
+    return this.argv[0] ?? ''
+  }
+}
+
+/**
+ * A command the user asked for (exec, app run) ran and exited non-zero. Not a
+ * host fault: the body carries the command's own streams and exit code.
+ */
+export class CommandExitError extends LwsError {
+  constructor(
+    readonly stdout: string,
+    readonly stderr: string,
+    readonly exitCode: number,
+    readonly truncated: boolean,
+    details: string,
+    /** Route-specific fields added to the body (instance_id, container_id, ...). */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(500, `Command exited with status ${exitCode}`, details, exitCode, 'COMMAND_EXIT_NONZERO')
+  }
+
+  override toBody(): ErrorBody & Record<string, unknown> {
+    return { ...super.toBody(), ...this.extra, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode, truncated: this.truncated }
+  }
+}
+
+/**
+ * The host could not be reached: connection refused, no route, DNS. The
+ * subclasses below are the other ways of not getting in (502 all).
+ */
 export class HostUnreachableError extends LwsError {
   constructor(
     readonly az: string,
     reason: string,
+    code: ErrorCode = 'HOST_UNREACHABLE',
+    title = 'Host unreachable',
   ) {
-    super(502, 'Host unreachable', `${az}: ${reason}`, 1)
+    super(502, title, `${az}: ${reason}`, 1, code)
   }
 }
 
-/** The host was reached but the command did not finish in time; it was killed. */
+/** The host answered but refused our credentials (or the key file is unusable). */
+export class HostAuthError extends HostUnreachableError {
+  constructor(az: string, reason: string) {
+    super(az, reason, 'HOST_AUTH_FAILED', 'Host authentication failed')
+  }
+}
+
+/** The host presented a key other than the pinned `ssh_host_fingerprint`: nothing was sent to it. */
+export class HostKeyMismatchError extends HostUnreachableError {
+  constructor(az: string, reason: string) {
+    super(az, reason, 'HOST_KEY_MISMATCH', 'Host key mismatch')
+  }
+}
+
+/**
+ * The host did not answer in time. `reason` says at which step (no TCP
+ * connection, no SSH greeting, a command that ran too long); without one it
+ * is a command that ran past `timeoutMs` and was stopped.
+ */
 export class HostTimeoutError extends LwsError {
+  /** Whether the command had started on the host (and was stopped), or never ran. */
+  readonly commandStarted: boolean
   constructor(
     readonly az: string,
-    timeoutMs: number,
+    readonly timeoutMs: number,
+    reason?: string,
+    commandStarted = reason === undefined,
   ) {
-    super(504, 'Host timeout', `${az}: no answer within ${timeoutMs} ms; the command was stopped`, 1)
+    super(504, 'Host timeout', `${az}: ${reason ?? `no answer within ${formatDuration(timeoutMs)}; the command was stopped`}`, 1)
+    this.commandStarted = commandStarted
+  }
+}
+
+/**
+ * An AZ's host lacks the Proxmox VE tools, so no Proxmox call can work there:
+ * a local AZ on a machine that is not a Proxmox VE host, or a remote host
+ * that is not one.
+ */
+export class ProxmoxToolsMissingError extends LwsError {
+  constructor(
+    readonly az: string,
+    readonly tools: readonly string[],
+    readonly local: boolean,
+  ) {
+    const what = `${tools.join(', ')} not found`
+    super(
+      503,
+      'Proxmox VE tools missing',
+      local
+        ? `${az}: ${what} on PATH; this machine is not a Proxmox VE host: configure remote availability zones (host, ssh_key_file or ssh_password) instead of local: true`
+        : `${az}: ${what} on the host; it is not a Proxmox VE host, or the tools are not on the SSH user's PATH`,
+      127,
+      'PROXMOX_TOOLS_MISSING',
+    )
   }
 }
 

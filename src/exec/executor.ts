@@ -105,8 +105,10 @@ export interface Executor {
   readonly label: string
   /**
    * Run argv and resolve with its output. A non-zero exit is *not* an error
-   * here (callers decide); unreachable host → HostUnreachableError, timeout →
-   * HostTimeoutError.
+   * here (callers decide). Rejects only when the command did not run to its
+   * end: host not reachable → HostUnreachableError (or HostAuthError,
+   * HostKeyMismatchError), silent host or too slow → HostTimeoutError,
+   * argv[0] not installed on the host → ProgramMissingError.
    */
   run(argv: readonly string[], opts?: RunOptions): Promise<RunResult>
   /** Start argv and stream its output (not capped: the consumer reads it as it comes). */

@@ -2,7 +2,7 @@
  * Runs argv on this machine with Bun.spawn: no shell is involved, so no
  * quoting is needed and none is done.
  */
-import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
+import { CommandError, HostTimeoutError, ProgramMissingError } from '../errors/catalogue.ts'
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   OutputCollector,
@@ -48,8 +48,12 @@ export class LocalExecutor implements Executor {
         detached: true,
       })
     } catch (err) {
-      // ENOENT of the program itself: the tool is not installed on this host.
-      throw new HostUnreachableError(this.label, `cannot start ${argv[0]}: ${(err as Error).message}`)
+      // Nothing ran. A missing program is its own error (the Proxmox layer
+      // tells "not a Proxmox VE host" from it); the rest as a shell would say it.
+      const code = (err as NodeJS.ErrnoException).code
+      if (code === 'ENOENT') throw new ProgramMissingError(this.label, argv, true)
+      const why = code === 'EACCES' ? 'permission denied' : code === 'ENOEXEC' ? 'not an executable program' : (err as Error).message
+      throw new CommandError(this.label, argv, '', `cannot start ${argv[0]}: ${why}`, code === 'EACCES' || code === 'ENOEXEC' ? 126 : 1)
     }
   }
 

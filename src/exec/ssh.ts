@@ -9,11 +9,26 @@
  *   command reconnects transparently.
  * - Timeouts send KILL to the remote process group and close the channel.
  * - Output beyond maxOutputBytes per stream is read and dropped.
+ * - Every way of failing to reach the host is classified here, once, from
+ *   ssh2's structured signals (error level, errno code, our own host-key
+ *   check, how far the connection got), never from message text: refused /
+ *   no route / DNS → HOST_UNREACHABLE, credentials → HOST_AUTH_FAILED, key
+ *   → HOST_KEY_MISMATCH, silence at any step → HOST_TIMEOUT saying which step.
+ *   Which timer fires first (ssh2's connect timeout or the command's own)
+ *   changes only the duration in the message, never the status.
  */
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { Client, type ClientChannel, type ConnectConfig } from 'ssh2'
-import { HostTimeoutError, HostUnreachableError } from '../errors/catalogue.ts'
+import {
+  formatDuration,
+  HostAuthError,
+  HostKeyMismatchError,
+  HostTimeoutError,
+  HostUnreachableError,
+  ProgramMissingError,
+  type LwsError,
+} from '../errors/catalogue.ts'
 import {
   DEFAULT_MAX_OUTPUT_BYTES,
   OutputCollector,
@@ -55,14 +70,35 @@ export function sshFingerprint(key: Buffer): string {
   return 'SHA256:' + createHash('sha256').update(key).digest('base64').replace(/=+$/, '')
 }
 
-function describeConnectError(err: Error & { level?: string; code?: string }): string {
-  if (err.level === 'client-authentication') return 'authentication failed'
-  if (/verification failed/i.test(err.message)) return 'host key does not match ssh_host_fingerprint'
-  if (err.code === 'ECONNREFUSED') return 'connection refused'
-  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return 'host name not found'
-  if (err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') return 'no route to host'
-  if (/handshake/i.test(err.message)) return 'connect timeout'
-  return err.message
+/** How far a connection attempt got: what the host has not done yet when it goes silent. */
+type ConnectPhase = 'tcp' | 'greeting' | 'kex' | 'auth'
+
+/** The 504 details for a host that went silent in `phase`, after waiting `ms`. */
+function silentAt(phase: ConnectPhase, where: string, ms: number): string {
+  const d = formatDuration(ms)
+  switch (phase) {
+    case 'tcp':
+      return `no TCP connection to ${where} within ${d}; no command was sent`
+    case 'greeting':
+      return `connected to ${where}, but no SSH greeting within ${d}; no command was sent`
+    case 'kex':
+      return `the SSH key exchange with ${where} did not finish within ${d}; no command was sent`
+    case 'auth':
+      return `SSH authentication at ${where} did not finish within ${d}; no command was sent`
+  }
+}
+
+/** Socket errno codes that mean "nobody there" (502), by what they tell the client. */
+const UNREACHABLE_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the host',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network unreachable',
+  EHOSTDOWN: 'host is down',
+  ENOTFOUND: 'host name not found',
+  EAI_NONAME: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed (DNS not answering)',
+  EADDRNOTAVAIL: 'address not available',
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -74,10 +110,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  * session from a second channel: SSH "signal" requests would be simpler,
  * but OpenSSH refuses them for root logins ("session signalling requires
  * privilege separation"), and closing a channel without a pty kills nothing.
+ *
+ * A program missing on the host is reported by its own first line instead:
+ * the shell's "not found" (exit 127) is indistinguishable from a command that
+ * itself exits 127, e.g. `pct exec` passing on the container's status.
  */
 const PID_MARKER = 'LWS_SESSION'
+const NO_PROGRAM_MARKER = 'LWS_NO_PROGRAM'
 function remoteCommand(argv: readonly string[]): string {
-  return `echo ${PID_MARKER} $$ >&2; exec ${shellQuote(argv)}`
+  const program = shellQuote(argv.slice(0, 1))
+  return `command -v ${program} >/dev/null 2>&1 || { echo ${NO_PROGRAM_MARKER} >&2; exit 127; }; echo ${PID_MARKER} $$ >&2; exec ${shellQuote(argv)}`
 }
 
 /** Resolves like `p`, or rejects with `onTimeout()` after `ms`; a late result is handed to `cleanup`. */
@@ -115,10 +157,15 @@ function onClosed(ch: ClientChannel, fn: () => void): void {
 /** The marker line is short; a longer first line means it is missing, and must not be buffered without end. */
 const MAX_MARKER_LINE = 256
 
-/** Splits the session-pid line off the front of stderr; the rest goes to `sink`. */
+/** Splits the first line (session pid, or "program missing") off the front of stderr; the rest goes to `sink`. */
 class StderrDemux {
   pid: string | null = null
+  /** The program was not found on the host: nothing ran. */
+  missing = false
   private head: Buffer[] = []
+  private settle!: () => void
+  /** Resolves once the first line is known (or the channel ended without one: see `end`). */
+  readonly decided = new Promise<void>((resolve) => (this.settle = resolve))
 
   constructor(private readonly sink: (chunk: Buffer) => void) {}
 
@@ -131,17 +178,43 @@ class StderrDemux {
     const buf = Buffer.concat(this.head)
     const nl = buf.indexOf(10)
     if (nl < 0 && buf.length <= MAX_MARKER_LINE) return
-    const m = nl < 0 ? null : new RegExp(`^${PID_MARKER} (\\d+)$`).exec(buf.subarray(0, nl).toString('latin1'))
+    const line = nl < 0 ? null : buf.subarray(0, nl).toString('latin1')
+    const m = line === null ? null : new RegExp(`^${PID_MARKER} (\\d+)$`).exec(line)
+    this.missing = line === NO_PROGRAM_MARKER
     this.pid = m ? m[1]! : ''
-    const remainder = m ? buf.subarray(nl + 1) : buf
+    const remainder = m || this.missing ? buf.subarray(nl + 1) : buf
     this.head = []
-    if (remainder.length) this.sink(remainder)
+    this.settle()
+    if (remainder.length && !this.missing) this.sink(remainder)
+  }
+
+  /** The channel closed: whatever is buffered is output, not a marker. */
+  end(): void {
+    if (this.pid === null) {
+      this.pid = ''
+      const rest = Buffer.concat(this.head)
+      this.head = []
+      if (rest.length) this.sink(rest)
+    }
+    this.settle()
   }
 }
 
+/** One connection attempt in flight, and how far it got. */
+interface Attempt {
+  promise: Promise<Client>
+  client: Client | null
+  phase: ConnectPhase
+}
+
+/** ssh2's error fields we classify by (never its message text). */
+type Ssh2Error = Error & { level?: string; code?: string }
+
 export class SshExecutor implements Executor {
   private client: Client | null = null
-  private connecting: Promise<Client> | null = null
+  private connecting: Attempt | null = null
+  /** Connections lost after `ready` because the host went silent (keep-alive unanswered), not reset. */
+  private readonly silentDrops = new WeakSet<Client>()
   private readonly slots: Semaphore
   private readonly opts: Required<Omit<SshOptions, 'onHostKey'>> & Pick<SshOptions, 'onHostKey'>
   private closed = false
@@ -166,14 +239,19 @@ export class SshExecutor implements Executor {
   /** Connections made so far (tests and benchmarks read it). */
   connectCount = 0
 
-  private connectConfig(): ConnectConfig {
+  /** `host:port`, as error details name the host. */
+  private get where(): string {
+    return `${this.target.host}:${this.target.port}`
+  }
+
+  private connectConfig(verify: (key: Buffer) => boolean): ConnectConfig {
     const t = this.target
     let privateKey: Buffer | undefined
     if (t.keyFile) {
       try {
         privateKey = readFileSync(t.keyFile)
       } catch (err) {
-        throw new HostUnreachableError(this.label, `cannot read ssh_key_file: ${(err as NodeJS.ErrnoException).code ?? err}`)
+        throw new HostAuthError(this.label, `cannot read ssh_key_file: ${(err as NodeJS.ErrnoException).code ?? err}`)
       }
     }
     return {
@@ -185,30 +263,81 @@ export class SshExecutor implements Executor {
       readyTimeout: this.opts.connectTimeoutMs,
       keepaliveInterval: this.opts.keepaliveIntervalMs,
       keepaliveCountMax: this.opts.keepaliveCountMax,
-      hostVerifier: (key: Buffer) => {
-        const seen = sshFingerprint(key)
-        this.opts.onHostKey?.(seen)
-        return !t.fingerprint || t.fingerprint.replace(/=+$/, '') === seen
-      },
+      hostVerifier: verify,
     }
+  }
+
+  /** How far `a` got; ssh2 records the server's ident line before it tells us anything else. */
+  private phaseOf(a: Attempt): ConnectPhase {
+    if (a.phase === 'greeting' && (a.client as unknown as { _remoteVer?: string } | null)?._remoteVer !== undefined) return 'kex'
+    return a.phase
+  }
+
+  /** The error for a connection attempt that failed before `ready`. */
+  private connectError(err: Ssh2Error, a: Attempt, rejectedKey: string | null): LwsError {
+    if (rejectedKey !== null) {
+      return new HostKeyMismatchError(
+        this.label,
+        `${this.where} presented host key ${rejectedKey}, not the pinned ssh_host_fingerprint ${this.target.fingerprint}; nothing was sent`,
+      )
+    }
+    if (err.level === 'client-authentication') {
+      const tried = [this.target.keyFile ? 'key' : '', this.target.password !== undefined ? 'password' : ''].filter(Boolean).join(', ') || 'none'
+      return new HostAuthError(this.label, `SSH authentication as ${this.target.user} at ${this.where} failed (tried: ${tried})`)
+    }
+    if (err.level === 'client-timeout' || err.code === 'ETIMEDOUT') {
+      return new HostTimeoutError(this.label, this.opts.connectTimeoutMs, silentAt(this.phaseOf(a), this.where, this.opts.connectTimeoutMs), false)
+    }
+    const known = err.code ? UNREACHABLE_CODES[err.code] : undefined
+    if (known) return new HostUnreachableError(this.label, `${known} (${this.where})`)
+    if (err.level === 'client-dns') return new HostUnreachableError(this.label, `host name not found (${this.where})`)
+    // ssh2: the socket closed after connecting but before the server's ident line.
+    if (err.level === 'protocol' && this.phaseOf(a) === 'greeting') {
+      return new HostUnreachableError(this.label, `${this.where} closed the connection before the SSH greeting`)
+    }
+    if (err.level === 'handshake') return new HostUnreachableError(this.label, `SSH handshake with ${this.where} failed: ${err.message}`)
+    return new HostUnreachableError(this.label, `${err.message} (${this.where})`)
   }
 
   private connect(): Promise<Client> {
     if (this.closed) return Promise.reject(new HostUnreachableError(this.label, 'executor closed'))
     if (this.client) return Promise.resolve(this.client)
-    if (this.connecting) return this.connecting
-    const attempt = new Promise<Client>((resolve, reject) => {
+    if (this.connecting) return this.connecting.promise
+    const a: Attempt = { promise: undefined as unknown as Promise<Client>, client: null, phase: 'tcp' }
+    a.promise = new Promise<Client>((resolve, reject) => {
+      // The first classified failure wins: ssh2 follows most errors with `close`.
+      let settled = false
+      const fail = (e: LwsError) => {
+        if (settled) return
+        settled = true
+        reject(e)
+      }
+      let rejectedKey: string | null = null
       let config: ConnectConfig
       try {
-        config = this.connectConfig()
+        config = this.connectConfig((key) => {
+          a.phase = 'kex'
+          const seen = sshFingerprint(key)
+          this.opts.onHostKey?.(seen)
+          const ok = !this.target.fingerprint || this.target.fingerprint.replace(/=+$/, '') === seen
+          if (!ok) rejectedKey = seen
+          return ok
+        })
       } catch (err) {
-        reject(err)
+        fail(err as LwsError)
         return
       }
       const c = new Client()
-      let ready = false
+      a.client = c
+      c.on('connect', () => {
+        if (a.phase === 'tcp') a.phase = 'greeting'
+      })
+      c.on('handshake', () => {
+        a.phase = 'auth'
+      })
       c.on('ready', () => {
-        ready = true
+        if (settled) return c.end()
+        settled = true
         c.setNoDelay(true)
         this.connectCount++
         this.client = c
@@ -216,30 +345,56 @@ export class SshExecutor implements Executor {
       })
       // Errors after `ready` (keep-alive timeout, reset) surface as `close`;
       // in-flight channels are closed by ssh2 and their commands reject.
-      c.on('error', (err) => {
-        if (!ready) reject(new HostUnreachableError(this.label, describeConnectError(err)))
+      c.on('error', (err: Ssh2Error) => {
+        if (this.client === c) {
+          if (err.level === 'client-timeout') this.silentDrops.add(c)
+          return
+        }
+        fail(this.connectError(err, a, rejectedKey))
       })
       c.on('close', () => {
         if (this.client === c) this.client = null
-        if (!ready) reject(new HostUnreachableError(this.label, 'connection closed during handshake'))
+        const phase = this.phaseOf(a)
+        fail(
+          new HostUnreachableError(
+            this.label,
+            phase === 'tcp' || phase === 'greeting'
+              ? `${this.where} closed the connection before the SSH greeting`
+              : `${this.where} closed the connection during the SSH handshake`,
+          ),
+        )
       })
       c.connect(config)
     })
-    this.connecting = attempt
+    this.connecting = a
     const clear = () => {
-      if (this.connecting === attempt) this.connecting = null
+      if (this.connecting === a) this.connecting = null
     }
-    attempt.then(clear, clear)
-    return attempt
+    a.promise.then(clear, clear)
+    return a.promise
+  }
+
+  /**
+   * The 504 for a command whose deadline passed before it started: still
+   * queued for a channel, or the connection or channel not there yet.
+   */
+  private notStarted(stage: 'queue' | 'open', timeoutMs: number): HostTimeoutError {
+    const d = formatDuration(timeoutMs)
+    if (stage === 'queue') {
+      return new HostTimeoutError(this.label, timeoutMs, `all ${this.opts.maxChannels} SSH channels to ${this.where} stayed busy for ${d}; the command did not start`, false)
+    }
+    const a = this.connecting
+    if (a && !this.client) return new HostTimeoutError(this.label, timeoutMs, silentAt(this.phaseOf(a), this.where, timeoutMs), false)
+    return new HostTimeoutError(this.label, timeoutMs, `${this.where} did not open a session channel within ${d}; the command did not start`, false)
   }
 
   /** Opens an exec channel, reconnecting or backing off as needed. */
-  private async open(command: string): Promise<ClientChannel> {
+  private async open(command: string): Promise<{ ch: ClientChannel; client: Client }> {
     let reconnected = false
     for (let attempt = 0; ; attempt++) {
       const client = await this.connect()
       try {
-        return await new Promise<ClientChannel>((resolve, reject) => {
+        const ch = await new Promise<ClientChannel>((resolve, reject) => {
           client.exec(command, (err, ch) => {
             if (err) return reject(err)
             // ssh2 may parse exit-status in the same tick as the exec reply,
@@ -251,7 +406,9 @@ export class SshExecutor implements Executor {
             resolve(ch)
           })
         })
+        return { ch, client }
       } catch (err) {
+        // ssh2 reports these conditions only as text.
         const msg = (err as Error).message ?? String(err)
         if (/channel open failure/i.test(msg) && attempt < OPEN_RETRIES) {
           await sleep(Math.min(5 * 2 ** attempt, 200))
@@ -265,7 +422,7 @@ export class SshExecutor implements Executor {
           reconnected = true
           continue
         }
-        throw new HostUnreachableError(this.label, msg)
+        throw new HostUnreachableError(this.label, `${this.where}: ${msg}`)
       }
     }
   }
@@ -276,17 +433,29 @@ export class SshExecutor implements Executor {
     this.run(['pkill', '-KILL', '-s', pid], { timeoutMs: 10_000 }).catch(() => {})
   }
 
+  /** Why a started command got no exit status: the host went silent (504) or the connection broke (502). */
+  private lostError(client: Client): LwsError {
+    if (this.silentDrops.has(client)) {
+      const d = formatDuration(this.opts.keepaliveIntervalMs * this.opts.keepaliveCountMax)
+      return new HostTimeoutError(this.label, 0, `${this.where} stopped answering (no keep-alive reply within ${d}) while the command ran; its outcome is unknown`, true)
+    }
+    return new HostUnreachableError(this.label, `connection to ${this.where} lost while the command ran; its outcome is unknown`)
+  }
+
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs
     const started = performance.now()
     const left = () => Math.max(1, timeoutMs - (performance.now() - started))
-    const expired = () => new HostTimeoutError(this.label, timeoutMs)
+    let stage: 'queue' | 'open' = 'queue'
+    const expired = () => this.notStarted(stage, timeoutMs)
     // The timeout covers waiting for a channel slot and connecting too, so a
     // busy or black-holed host still answers in time.
     const release = await withDeadline(this.slots.acquire(), left(), expired, (lateRelease) => lateRelease())
+    stage = 'open'
     let ch: ClientChannel
+    let client: Client
     try {
-      ch = await withDeadline(this.open(remoteCommand(argv)), left(), expired, (late) => late.close())
+      ;({ ch, client } = await withDeadline(this.open(remoteCommand(argv)), left(), expired, (late) => late.ch.close()))
     } catch (err) {
       release()
       throw err
@@ -322,9 +491,11 @@ export class SshExecutor implements Executor {
       ch.stderr.on('data', (d: Buffer) => err.push(d))
       onClosed(ch, () => {
         release()
+        err.end()
         const exitCode = exitCodes.get(ch)
         finish(() => {
-          if (exitCode === undefined) return reject(new HostUnreachableError(this.label, 'connection lost while the command ran'))
+          if (err.missing) return reject(new ProgramMissingError(this.label, argv, false))
+          if (exitCode === undefined) return reject(this.lostError(client))
           resolve({
             stdout: out.text(),
             stderr: errOut.text(),
@@ -343,7 +514,7 @@ export class SshExecutor implements Executor {
     const release = await this.slots.acquire()
     let ch: ClientChannel
     try {
-      ch = await this.open(remoteCommand(argv))
+      ;({ ch } = await this.open(remoteCommand(argv)))
     } catch (err) {
       release()
       throw err
@@ -363,13 +534,13 @@ export class SshExecutor implements Executor {
       this.killSession(err.pid)
       ch.close()
     }
-    opts.signal?.addEventListener('abort', kill, { once: true })
     let outCtl!: ReadableStreamDefaultController<Uint8Array>
     const stdout = new ReadableStream<Uint8Array>({ start: (c) => void (outCtl = c), cancel: kill })
     const stderr = new ReadableStream<Uint8Array>({ start: (c) => void (errCtl = c), cancel: kill })
     ch.on('data', (d: Buffer) => outCtl.enqueue(new Uint8Array(d)))
     ch.stderr.on('data', (d: Buffer) => err.push(d))
     onClosed(ch, () => {
+      err.end()
       for (const c of [outCtl, errCtl]) {
         try {
           c.close()
@@ -378,6 +549,11 @@ export class SshExecutor implements Executor {
     })
     if (opts.stdin !== undefined) ch.end(opts.stdin)
     else ch.end()
+    // The first stderr line comes before the program starts: a missing one is an error, not a stream.
+    await err.decided
+    if (err.missing) throw new ProgramMissingError(this.label, argv, false)
+    if (opts.signal?.aborted) kill()
+    else opts.signal?.addEventListener('abort', kill, { once: true })
     return { stdout, stderr, exited, kill }
   }
 

@@ -59,7 +59,7 @@ export class ZoneRegistry {
   }
 
   private checkName(kind: 'region' | 'az', value: string): void {
-    if (!matches('zoneName', value)) throw new BadRequestError(`${kind}: invalid name`)
+    if (!matches('zoneName', value)) throw new BadRequestError(`${kind}: invalid name`, 'VALIDATION_FAILED')
   }
 
   /** Every AZ, or those of one region (unknown region → 404 listing the known ones). */
@@ -67,7 +67,7 @@ export class ZoneRegistry {
     if (region === undefined || region === '') return [...this.handles]
     this.checkName('region', region)
     const found = this.handles.filter((h) => h.zone.region === region)
-    if (!found.length) throw new NotFoundError(`unknown region '${region}' (known: ${this.regions().join(', ')})`)
+    if (!found.length) throw new NotFoundError(`unknown region '${region}' (known: ${this.regions().join(', ')})`, 'ZONE_NOT_FOUND')
     return found
   }
 
@@ -84,10 +84,10 @@ export class ZoneRegistry {
     const matchesAz = candidates.filter((h) => h.zone.az === az)
     if (matchesAz.length === 1) return matchesAz[0]!
     if (matchesAz.length > 1) {
-      throw new BadRequestError(`az '${az}' exists in several regions (${matchesAz.map((h) => h.zone.region).join(', ')}); name the region`)
+      throw new BadRequestError(`az '${az}' exists in several regions (${matchesAz.map((h) => h.zone.region).join(', ')}); name the region`, 'ZONE_AMBIGUOUS')
     }
     const known = candidates.map((h) => h.zone.az).join(', ')
-    throw new NotFoundError(`unknown availability zone '${az}'${r ? ` in region '${r}'` : ''} (known: ${known})`)
+    throw new NotFoundError(`unknown availability zone '${az}'${r ? ` in region '${r}'` : ''} (known: ${known})`, 'ZONE_NOT_FOUND')
   }
 
   async closeAll(): Promise<void> {

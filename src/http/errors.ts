@@ -3,6 +3,7 @@
  * the right status. Registered before all routes so it covers every plugin.
  * Never sends a stack trace; unexpected errors are logged with theirs.
  */
+import { ValueErrorType } from '@sinclair/typebox/errors'
 import { Elysia } from 'elysia'
 import { BadRequestError, InternalError, LwsError, NotFoundError, UnauthorizedError } from '../errors/catalogue.ts'
 import type { Logger } from '../log.ts'
@@ -11,8 +12,31 @@ import { errorResponse } from './edge/edge.ts'
 interface ValidationLike {
   type?: string
   value?: unknown
-  all?: Array<{ path?: string; message?: string; summary?: string; schema?: { title?: string } }>
+  all?: Array<{ type?: number; path?: string; message?: string; summary?: string; schema?: { title?: string } }>
   valueError?: { path?: string; message?: string }
+}
+
+const UNKNOWN_FIELD = 'unknown field'
+const MAX_LINES = 5
+
+/**
+ * Fields the request contract found undeclared, kept until the request's
+ * outcome is known: alone they are a 400 UNKNOWN_FIELD, next to a validation
+ * error they are listed in its details, so one answer names every problem.
+ */
+const unknownByRequest = new WeakMap<Request, string[]>()
+
+export function noteUnknownFields(request: Request, fields: string[]): void {
+  if (fields.length) unknownByRequest.set(request, fields)
+}
+
+export const unknownFieldsOf = (request: Request | undefined): string[] => (request && unknownByRequest.get(request)) || []
+
+const unknownLines = (fields: string[]) => fields.map((f) => `${f}: ${UNKNOWN_FIELD}`)
+
+/** `body.hostnme: unknown field` for each field a route does not declare. */
+export function unknownFieldError(fields: string[]): BadRequestError {
+  return new BadRequestError(unknownLines(fields.slice(0, MAX_LINES)).join('; '), 'UNKNOWN_FIELD')
 }
 
 /**
@@ -25,21 +49,38 @@ function guessQueryField(err: ValidationLike, request?: Request): string | undef
   return undefined
 }
 
-/** `body.memory: Expected integer` — always names the field. */
+function validationItems(err: ValidationLike): NonNullable<ValidationLike['all']> {
+  try {
+    return err.all ?? []
+  } catch {
+    return []
+  }
+}
+
+const isUnknownField = (e: { type?: number }) => e.type === ValueErrorType.ObjectAdditionalProperties
+
+/**
+ * `body.memory: Expected integer; body.hostnme: unknown field` — always names
+ * the field: the validation errors first, then the undeclared fields the
+ * request contract noted for this request (a schema that closes its
+ * properties itself reports those as validation errors; they read the same).
+ */
 export function describeValidation(err: ValidationLike, request?: Request): string {
   const where = (err.type === 'property' ? guessQueryField(err, request) : undefined) ?? err.type ?? 'request'
-  const items = (() => {
-    try {
-      return err.all ?? []
-    } catch {
-      return []
-    }
-  })()
-  const lines = items.slice(0, 5).map((e) => {
-    const field = (e.path ?? '').replace(/^\//, '').replaceAll('/', '.')
-    return `${where}${field ? '.' + field : ''}: ${e.summary ?? e.message ?? 'invalid'}`
-  })
-  return [...new Set(lines)].join('; ') || `${where}: invalid`
+  const lines = validationItems(err)
+    .slice(0, MAX_LINES)
+    .map((e) => {
+      const field = (e.path ?? '').replace(/^\//, '').replaceAll('/', '.')
+      return `${where}${field ? '.' + field : ''}: ${isUnknownField(e) ? UNKNOWN_FIELD : (e.summary ?? e.message ?? 'invalid')}`
+    })
+  const all = [...new Set([...lines, ...unknownLines(unknownFieldsOf(request))])].slice(0, MAX_LINES)
+  return all.join('; ') || `${where}: invalid`
+}
+
+/** UNKNOWN_FIELD when undeclared fields are all that is wrong, else VALIDATION_FAILED. */
+export function validationCode(err: ValidationLike): 'UNKNOWN_FIELD' | 'VALIDATION_FAILED' {
+  const items = validationItems(err)
+  return items.length > 0 && items.every(isUnknownField) ? 'UNKNOWN_FIELD' : 'VALIDATION_FAILED'
 }
 
 const json = (_status: number, err: LwsError): Response => errorResponse(err)
@@ -53,7 +94,7 @@ export function errorHandler(log: Logger, authorized: (request: Request) => bool
     if (cause instanceof LwsError) return json(cause.status, cause)
     switch (code) {
       case 'VALIDATION':
-        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike, request), 'VALIDATION_FAILED'))
+        return json(400, new BadRequestError(describeValidation(error as unknown as ValidationLike, request), validationCode(error as unknown as ValidationLike)))
       case 'PARSE':
         return json(400, new BadRequestError('malformed request body (expected JSON)', 'MALFORMED_BODY'))
       case 'NOT_FOUND':

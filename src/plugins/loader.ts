@@ -4,13 +4,43 @@
  * imported at start from `plugins_dir`. A broken plugin is reported with its
  * path and skipped; it never stops the server.
  */
+import { KindGuard } from '@sinclair/typebox'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { ConfigSchema } from '../config/schema.ts'
 import type { LoadedPlugin, LwsPlugin, PluginFailure } from './types.ts'
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/
 const SEMVER = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
 const ENTRY_FILES = ['index.ts', 'index.js', 'index.mjs']
+const CONFIG_KEY = /^[a-z][a-z0-9_]{0,39}$/
+
+/**
+ * Top-level keys the core types itself. `security`, `scaling` and
+ * `minimum_resources` are open placeholders the core only carries along, so
+ * a plugin may own them.
+ */
+const CORE_KEYS = new Set(
+  Object.entries(ConfigSchema.properties)
+    .filter(([, s]) => !(s.type === 'object' && Object.keys(s.properties ?? {}).length === 0 && s.additionalProperties === true))
+    .map(([k]) => k),
+)
+
+function configShapeProblem(p: Partial<LwsPlugin>): string | null {
+  if (p.configKey !== undefined) {
+    if (typeof p.configKey !== 'string' || !CONFIG_KEY.test(p.configKey)) {
+      return `invalid configKey ${JSON.stringify(p.configKey)} (lowercase letters, digits, _)`
+    }
+    if (CORE_KEYS.has(p.configKey)) return `configKey '${p.configKey}' belongs to the core config`
+  }
+  if (p.configSchema !== undefined) {
+    if (p.configKey === undefined) return 'configSchema needs configKey (the config key it checks)'
+    if (typeof p.configSchema !== 'function' && !KindGuard.IsSchema(p.configSchema)) {
+      return 'configSchema must be a TypeBox schema or a function (Type) => schema'
+    }
+  }
+  return null
+}
 
 export function checkPluginShape(value: unknown): string | null {
   if (!value || typeof value !== 'object') return 'default export is not a plugin object (use definePlugin({...}))'
@@ -21,7 +51,7 @@ export function checkPluginShape(value: unknown): string | null {
   if (p.dependencies !== undefined && !(Array.isArray(p.dependencies) && p.dependencies.every((d) => typeof d === 'string'))) {
     return 'dependencies must be a list of plugin names'
   }
-  return null
+  return configShapeProblem(p)
 }
 
 function entryOf(dir: string, name: string): string | null {

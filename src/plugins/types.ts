@@ -4,6 +4,7 @@
  * so a third-party plugin loaded by the compiled binary needs no
  * node_modules of its own (only `import type` lines, which are erased).
  */
+import type { TSchema, Type } from '@sinclair/typebox'
 import type { Elysia, t } from 'elysia'
 import type { LwsConfig } from '../config/load.ts'
 import type * as errors from '../errors/catalogue.ts'
@@ -33,6 +34,19 @@ export interface LwsPlugin {
   description?: string
   /** Names of plugins that must be loaded first. */
   dependencies?: string[]
+  /**
+   * Top-level config key this plugin reads (e.g. `security`), checked
+   * against `configSchema` by `lws config validate`, POST /conf/validate and
+   * at start, so a bad section is named before a request needs it.
+   */
+  configKey?: string
+  /**
+   * TypeBox schema of `config[configKey]` (an absent or null section is not
+   * checked). A third-party plugin cannot import TypeBox at run time, so it
+   * may give a function that builds the schema with the host's TypeBox
+   * `Type` — not Elysia's `t`, whose numbers also accept numeric strings.
+   */
+  configSchema?: TSchema | ((T: typeof Type) => TSchema)
   /** Returns an Elysia instance whose routes are mounted under /api/v1. */
   setup(ctx: PluginContext): Elysia<any, any, any, any, any, any, any> | Promise<Elysia<any, any, any, any, any, any, any>>
 }

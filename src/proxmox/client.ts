@@ -16,9 +16,9 @@
  * - `pveversion`, `pveam available|list|download`, `pvesm status`: text,
  *   because these tools print no JSON.
  */
-import type { Executor, RunOptions, RunResult, StreamHandle, Truncation } from '../exec/executor.ts'
-import { BadRequestError, CommandError, ConflictError, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
-import { checkResult, execRefusal, type FailureContext } from './errors.ts'
+import type { Executor, RunOptions, RunResult, StreamHandle, StreamOptions, Truncation } from '../exec/executor.ts'
+import { BadRequestError, CommandError, codeOf, InternalError, LwsError, NotFoundError } from '../errors/catalogue.ts'
+import { checkResult, execRefusal, hostFault, type FailureContext } from './errors.ts'
 import { assertPattern, assertSnapshotName, assertVmid, matches } from './ids.ts'
 import {
   createArgv,
@@ -45,7 +45,6 @@ import { parsePveamAvailable, parsePveamList, type PveamListRow } from './parse/
 import { parsePvesmStatus } from './parse/pvesm.ts'
 import { parsePveversion, parsePveversionVerbose, type PvePackageVersion } from './parse/pveversion.ts'
 import { parseSnapshotTree, snapshotsFromJson, type SnapshotTreeRow } from './parse/snapshots.ts'
-import { classifyStderr } from './parse/stderr.ts'
 import type {
   AvailableTemplate,
   ClusterResource,
@@ -131,9 +130,30 @@ export class ProxmoxClient {
 
   // ---------------------------------------------------------------- plumbing
 
+  /**
+   * Every command of this client goes through here (or `rawStream`), so a
+   * host without the PVE tools answers 503 PROXMOX_TOOLS_MISSING on every
+   * call, whichever call comes first.
+   */
+  private async raw(argv: readonly string[], opts: RunOptions): Promise<RunResult> {
+    try {
+      return await this.executor.run(argv, opts)
+    } catch (e) {
+      throw hostFault(this.az, e)
+    }
+  }
+
+  private async rawStream(argv: readonly string[], opts: StreamOptions): Promise<StreamHandle> {
+    try {
+      return await this.executor.stream(argv, opts)
+    } catch (e) {
+      throw hostFault(this.az, e)
+    }
+  }
+
   /** Run argv; throw the mapped LwsError if it failed (errors.ts rules). */
   private async run(argv: string[], opts: RunOptions = {}, ctx: FailureContext = {}): Promise<RunResult> {
-    const result = await this.executor.run(argv, { ...this.defaults, ...opts })
+    const result = await this.raw(argv, { ...this.defaults, ...opts })
     const shown = opts.secretArgs?.length ? argv.map((a, i) => (opts.secretArgs!.includes(i) ? '***' : a)) : argv
     checkResult(this.az, shown, result, ctx)
     return result
@@ -188,7 +208,9 @@ export class ProxmoxClient {
 
   private async discoverNode(): Promise<string> {
     const argv = ['pvesh', 'get', '/cluster/status', '--output-format', 'json']
-    const r = await this.executor.run(argv, this.defaults)
+    // A missing pvesh throws here: falling back to `hostname` would name a
+    // node on a machine that is no Proxmox host at all.
+    const r = await this.raw(argv, this.defaults)
     if (r.exitCode === 0) {
       try {
         const entries = asArray(parsePveshJson(r.stdout), 'cluster status')
@@ -345,7 +367,7 @@ export class ProxmoxClient {
     try {
       return (await fn()).stdout
     } catch (e) {
-      if (e instanceof ConflictError && /is not running$/.test(e.details)) {
+      if (codeOf(e) === 'INSTANCE_NOT_RUNNING') {
         try {
           await this.containerStatus(vmid)
         } catch (s) {
@@ -360,7 +382,8 @@ export class ProxmoxClient {
   async unlock(vmid: string | number, call?: CallOptions): Promise<boolean> {
     const id = assertVmid(vmid)
     const argv = ['pct', 'unlock', id]
-    const r = await this.executor.run(argv, { ...this.defaults, ...this.runOpts(call) })
+    const r = await this.raw(argv, { ...this.defaults, ...this.runOpts(call) })
+    // guest-common `src/PVE/AbstractConfig.pm` (remove_lock): "no lock found trying to remove any lock".
     if (r.exitCode !== 0 && /no lock found/.test(r.stderr)) return false
     checkResult(this.az, argv, r, { vmid: id })
     return true
@@ -400,11 +423,11 @@ export class ProxmoxClient {
     let before: number | undefined
     if (relative) before = (await this.diskOf(id, d)).bytes
     const argv = ['pct', 'resize', id, d, s]
-    const r = await this.executor.run(argv, { ...this.defaults, ...this.runOpts(call, TIMEOUT.resize) })
+    const r = await this.raw(argv, { ...this.defaults, ...this.runOpts(call, TIMEOUT.resize) })
     try {
       checkResult(this.az, argv, r, { vmid: id })
     } catch (e) {
-      if (!(e instanceof LwsError && classifyStderr(r.stderr).kind === 'same-size' && r.exitCode !== 0)) throw e
+      if (!(codeOf(e) === 'DISK_SIZE_UNCHANGED' && r.exitCode !== 0)) throw e
     }
     const after = await this.diskOf(id, d)
     const target = relative ? (before ?? 0) + wanted : wanted
@@ -418,7 +441,7 @@ export class ProxmoxClient {
   private async diskOf(vmid: string, disk: string): Promise<Volume> {
     const cfg = await this.containerConfig(vmid, { current: true })
     const vol = disk === 'rootfs' ? cfg.rootfs : cfg.mp[disk]
-    if (!vol) throw new NotFoundError(`container ${vmid} has no disk '${disk}'`)
+    if (!vol) throw new NotFoundError(`container ${vmid} has no disk '${disk}'`, 'DISK_NOT_FOUND')
     return vol
   }
 
@@ -432,7 +455,7 @@ export class ProxmoxClient {
     const { id, argv } = this.execArgv(vmid, command)
     const runOpts = this.runOpts(opts)
     if (opts.stdin !== undefined) runOpts.stdin = opts.stdin
-    const r = await this.executor.run(argv, { ...this.defaults, ...runOpts })
+    const r = await this.raw(argv, { ...this.defaults, ...runOpts })
     const refusal = execRefusal(this.az, argv, r, id)
     if (refusal) throw refusal
     return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, truncated: r.truncated }
@@ -447,7 +470,7 @@ export class ProxmoxClient {
   async execStream(vmid: string | number, command: string, opts: { signal?: AbortSignal } = {}): Promise<StreamHandle> {
     const { argv } = this.execArgv(vmid, command)
     const signal = opts.signal ?? this.defaults.signal
-    return this.executor.stream(argv, signal ? { signal } : {})
+    return this.rawStream(argv, signal ? { signal } : {})
   }
 
   /** `pct exec <vmid> -- sh -c <command>`, the command as ONE argument, after checking both. */
@@ -549,12 +572,18 @@ export class ProxmoxClient {
 
   /**
    * `pveam download <storage> <template>` (facts §14.4). Exits 0 even when the
-   * download failed, so stderr decides (errors.ts). Returns the new volid.
+   * download failed, so stderr decides (errors.ts). Returns the new volid, and
+   * whether the file was already there: pve-manager `PVE/APLInfo.pm` then
+   * prints "got correct file already, no need to download".
    */
-  async downloadTemplate(storage: string, template: string, call?: CallOptions): Promise<{ volid: string; output: string }> {
+  async downloadTemplate(
+    storage: string,
+    template: string,
+    call?: CallOptions,
+  ): Promise<{ volid: string; output: string; alreadyPresent: boolean }> {
     const sid = assertPattern('storageId', storage, 'storage')
     const name = assertPattern('templateName', template, 'template')
     const r = await this.run(['pveam', 'download', sid, name], this.runOpts(call, TIMEOUT.download))
-    return { volid: `${sid}:vztmpl/${name}`, output: r.stdout }
+    return { volid: `${sid}:vztmpl/${name}`, output: r.stdout, alreadyPresent: /no need to download/.test(r.stdout) }
   }
 }

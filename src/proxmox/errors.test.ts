@@ -1,8 +1,8 @@
 /** errors.ts: failure detection (incl. the exit-0 task rule of §0.3) and the LwsError mapping. */
 import { describe, expect, test } from 'bun:test'
-import { BadRequestError, CommandError, ConflictError, NotFoundError } from '../errors/catalogue.ts'
+import { BadRequestError, CommandError, ConflictError, HostUnreachableError, NotFoundError, ProgramMissingError, ProxmoxToolsMissingError } from '../errors/catalogue.ts'
 import type { RunResult } from '../exec/executor.ts'
-import { checkResult, commandFailed, execRefusal, exitsZeroOnTaskFailure, toLwsError } from './errors.ts'
+import { checkResult, commandFailed, execRefusal, exitsZeroOnTaskFailure, hostFault, toLwsError } from './errors.ts'
 
 const res = (r: Partial<RunResult>): RunResult => ({ stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...r })
 
@@ -90,6 +90,60 @@ describe('toLwsError mapping', () => {
   test('checkResult throws only on failure', () => {
     expect(() => checkResult('az', argv, res({}))).not.toThrow()
     expect(() => checkResult('az', argv, res({ exitCode: 1, stderr: 'x\n' }))).toThrow(CommandError)
+  })
+})
+
+describe('every classified stderr has its own code', () => {
+  const ct = (stderr: string, argv = ['pct', 'start', '100']) => toLwsError('az', argv, res({ exitCode: 255, stderr: stderr + '\n' }))
+  test.each([
+    ['400 Parameter verification failed.\nmemory: value must have a minimum value of 16\npct set <vmid> [OPTIONS]', 400, 'VALIDATION_FAILED'],
+    ["Configuration file 'nodes/pve1/lxc/100.conf' does not exist", 404, 'INSTANCE_NOT_FOUND'],
+    ['CT is locked (backup)', 409, 'INSTANCE_LOCKED'],
+    ["CT 100 already exists on node 'pve1'", 409, 'INSTANCE_EXISTS'],
+    ["can't lock file '/run/lock/lxc/pve-config-100.lock' - got timeout", 409, 'INSTANCE_BUSY'],
+    ["snapshot name 'a1' already used", 409, 'SNAPSHOT_EXISTS'],
+    ["snapshot 'a1' does not exist", 404, 'SNAPSHOT_NOT_FOUND'],
+    ['snapshot feature is not available', 409, 'SNAPSHOTS_UNSUPPORTED'],
+    ['CT 100 not running', 409, 'INSTANCE_NOT_RUNNING'],
+    ['VM 100 not running', 409, 'INSTANCE_NOT_RUNNING'],
+    ["container '100' not running!", 409, 'INSTANCE_NOT_RUNNING'],
+    ['CT 100 already running', 409, 'INSTANCE_RUNNING'],
+    ['unable to destroy CT 100 - container is running', 409, 'INSTANCE_RUNNING'],
+    ["can't remove CT 100 - protection mode enabled", 409, 'INSTANCE_PROTECTED'],
+    ["storage 'nope' does not exist", 404, 'STORAGE_NOT_FOUND'],
+    ["can't find file 'local:vztmpl/x.tar.gz'", 404, 'FILE_NOT_FOUND'],
+    ['unable to shrink disk size', 400, 'DISK_SHRINK_UNSUPPORTED'],
+    ['disk is already at specified size', 409, 'DISK_SIZE_UNCHANGED'],
+    ["startup for container '100' failed", 500, 'HOST_COMMAND_FAILED'],
+  ])('%p → %p %p', (stderr, status, code) => {
+    const e = ct(stderr as string)
+    expect(e.status).toBe(status as number)
+    expect(e.code).toBe(code as never)
+    expect(e.toBody().code).toBe(code as string)
+  })
+})
+
+describe('hostFault: a missing PVE tool means "not a Proxmox VE host"', () => {
+  test('remote host without pct → 503 PROXMOX_TOOLS_MISSING naming the tool', () => {
+    const e = hostFault('r/a', new ProgramMissingError('r/a', ['pct', 'list'], false)) as ProxmoxToolsMissingError
+    expect(e).toBeInstanceOf(ProxmoxToolsMissingError)
+    expect(e.toBody()).toMatchObject({ error: 'Proxmox VE tools missing', code: 'PROXMOX_TOOLS_MISSING', return_code: 127 })
+    expect(e.status).toBe(503)
+    expect(e.details).toBe("r/a: pct not found on the host; it is not a Proxmox VE host, or the tools are not on the SSH user's PATH")
+  })
+
+  test('local AZ: the hint says to configure remote AZs and lists every missing tool', () => {
+    const e = hostFault('r/a', new ProgramMissingError('r/a', ['pvesh', 'get', '/nodes'], true)) as ProxmoxToolsMissingError
+    expect(e.code).toBe('PROXMOX_TOOLS_MISSING')
+    expect(e.details).toContain('this machine is not a Proxmox VE host: configure remote availability zones')
+    expect(e.details).toContain('pvesh')
+  })
+
+  test('other programs and other errors are passed through', () => {
+    const other = new ProgramMissingError('r/a', ['hostname'], true)
+    expect(hostFault('r/a', other)).toBe(other)
+    const down = new HostUnreachableError('r/a', 'connection refused')
+    expect(hostFault('r/a', down)).toBe(down)
   })
 })
 

@@ -1,11 +1,18 @@
 /**
  * Turning a finished PVE command into success or the right LwsError.
  *
- * - Non-zero exit → failure, classified from stderr (facts §0.2/§0.3).
+ * - Non-zero exit → failure, classified from stderr. PVE CLI errors are
+ *   uncaught `die`s (pve-common `src/PVE/CLIHandler.pm`, `run_cli_handler`),
+ *   so the exit code says only "failed"; the message says what.
  * - Exit 0 → success, except for the commands without an "upid_exit" handler
  *   (`pct resize|push|pull`, `pveam download`, `pvesh create|set|delete`):
- *   they exit 0 even when their task failed, so an error line on stderr
- *   (anything that is not lock-wait/warning noise) means failure.
+ *   they exit 0 even when their task failed (pve-container
+ *   `src/PVE/CLI/pct.pm`, pve-common `src/PVE/RESTEnvironment.pm`
+ *   `fork_worker`), so an error line on stderr (anything that is not
+ *   lock-wait/warning noise) means failure.
+ *
+ * This is the one place where Proxmox's English is read: everything above
+ * this layer branches on the resulting `code`.
  */
 import type { RunResult } from '../exec/executor.ts'
 import {
@@ -14,8 +21,11 @@ import {
   ConflictError,
   LwsError,
   NotFoundError,
+  ProgramMissingError,
+  ProxmoxToolsMissingError,
 } from '../errors/catalogue.ts'
 import { classifyStderr, errorLines } from './parse/stderr.ts'
+import { isProxmoxTool, missingProxmoxTools } from './tools.ts'
 
 export interface FailureContext {
   /** The container the command was about (used in error details). */
@@ -51,52 +61,52 @@ export function toLwsError(az: string, argv: readonly string[], result: RunResul
   let err: LwsError
   switch (c.kind) {
     case 'parameter':
-      err = new BadRequestError(`invalid parameters: ${c.message}`)
+      err = new BadRequestError(`invalid parameters: ${c.message}`, 'VALIDATION_FAILED')
       break
     case 'config-missing':
-      err = new NotFoundError(`container ${c.vmid} does not exist on node ${c.node}`)
+      err = new NotFoundError(`container ${c.vmid} does not exist on node ${c.node}`, 'INSTANCE_NOT_FOUND')
       break
     case 'locked':
-      err = new ConflictError(`${ct()} is locked (${c.lock})`)
+      err = new ConflictError(`${ct()} is locked (${c.lock})`, 'INSTANCE_LOCKED')
       break
     case 'exists':
-      err = new ConflictError(`${c.guest === 'VM' ? 'VM' : 'container'} ${c.vmid} already exists on node ${c.node}`)
+      err = new ConflictError(`${c.guest === 'VM' ? 'VM' : 'container'} ${c.vmid} already exists on node ${c.node}`, 'INSTANCE_EXISTS')
       break
     case 'snapshot-exists':
-      err = new ConflictError(`snapshot '${c.snapshot}' already exists on ${ct()}`)
+      err = new ConflictError(`snapshot '${c.snapshot}' already exists on ${ct()}`, 'SNAPSHOT_EXISTS')
       break
     case 'snapshot-missing':
-      err = new NotFoundError(`snapshot '${c.snapshot}' does not exist on ${ct()}`)
+      err = new NotFoundError(`snapshot '${c.snapshot}' does not exist on ${ct()}`, 'SNAPSHOT_NOT_FOUND')
       break
     case 'not-running':
-      err = new ConflictError(`container ${c.vmid} is not running`)
+      err = new ConflictError(`container ${c.vmid} is not running`, 'INSTANCE_NOT_RUNNING')
       break
     case 'already-running':
-      err = new ConflictError(`container ${c.vmid} is already running`)
+      err = new ConflictError(`container ${c.vmid} is already running`, 'INSTANCE_RUNNING')
       break
     case 'running':
-      err = new ConflictError(`container ${c.vmid} is running (stop it first, or force)`)
+      err = new ConflictError(`container ${c.vmid} is running (stop it first, or force)`, 'INSTANCE_RUNNING')
       break
     case 'protected':
-      err = new ConflictError(`${ct()}: ${c.message}`)
+      err = new ConflictError(`${ct()}: ${c.message}`, 'INSTANCE_PROTECTED')
       break
     case 'lock-timeout':
-      err = new ConflictError(`${ct()} is busy: ${c.message}`)
+      err = new ConflictError(`${ct()} is busy: ${c.message}`, 'INSTANCE_BUSY')
       break
     case 'storage-missing':
-      err = new NotFoundError(`storage '${c.storage}' does not exist`)
+      err = new NotFoundError(`storage '${c.storage}' does not exist`, 'STORAGE_NOT_FOUND')
       break
     case 'file-missing':
-      err = new NotFoundError(`file '${c.file}' does not exist`)
+      err = new NotFoundError(`file '${c.file}' does not exist`, 'FILE_NOT_FOUND')
       break
     case 'shrink':
-      err = new BadRequestError(`${ct()}: disks cannot be shrunk`)
+      err = new BadRequestError(`${ct()}: disks cannot be shrunk`, 'DISK_SHRINK_UNSUPPORTED')
       break
     case 'same-size':
-      err = new ConflictError(`${ct()}: disk is already at the specified size`)
+      err = new ConflictError(`${ct()}: disk is already at the specified size`, 'DISK_SIZE_UNCHANGED')
       break
     case 'no-snapshot-feature':
-      err = new ConflictError(`${ct()}: its storage does not support snapshots`)
+      err = new ConflictError(`${ct()}: its storage does not support snapshots`, 'SNAPSHOTS_UNSUPPORTED')
       break
     default:
       return raw
@@ -108,6 +118,21 @@ export function toLwsError(az: string, argv: readonly string[], result: RunResul
 /** Throws the mapped LwsError when the command failed (see `commandFailed`). */
 export function checkResult(az: string, argv: readonly string[], result: RunResult, ctx: FailureContext = {}): void {
   if (commandFailed(argv, result)) throw toLwsError(az, argv, result, ctx)
+}
+
+/**
+ * A host fault as the Proxmox layer reports it: a PVE tool missing on the
+ * host (the executor found no such program, so nothing ran) means the host
+ * is not a Proxmox VE host → 503 PROXMOX_TOOLS_MISSING. Everything else is
+ * returned unchanged.
+ */
+export function hostFault(az: string, err: unknown): unknown {
+  if (!(err instanceof ProgramMissingError) || !isProxmoxTool(err.program)) return err
+  // On this machine we can name every missing tool, not just the first one tried.
+  const local = err.local ? missingProxmoxTools() : []
+  const e = new ProxmoxToolsMissingError(az, local.length ? local : [err.program], err.local)
+  e.cause = err
+  return e
 }
 
 /**

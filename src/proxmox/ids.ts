@@ -45,7 +45,7 @@ export function matches(kind: PatternName, value: string): boolean {
 export function assertPattern(kind: PatternName, value: unknown, field: string = kind): string {
   const text = typeof value === 'number' ? String(value) : value
   if (typeof text !== 'string' || !compiled[kind].test(text)) {
-    throw new BadRequestError(`${field}: invalid value ${JSON.stringify(String(value)).slice(0, 80)} (expected ${kind})`)
+    throw new BadRequestError(`${field}: invalid value ${JSON.stringify(String(value)).slice(0, 80)} (expected ${kind})`, 'VALIDATION_FAILED')
   }
   return text
 }
@@ -57,7 +57,7 @@ export function assertVmid(value: unknown, field = 'instance_id'): string {
 export function assertSnapshotName(value: unknown, field = 'snapshot_name'): string {
   const name = assertPattern('snapshotName', value, field)
   if ((RESERVED_SNAPSHOT_NAMES as readonly string[]).includes(name.toLowerCase())) {
-    throw new BadRequestError(`${field}: '${name}' is a reserved snapshot name`)
+    throw new BadRequestError(`${field}: '${name}' is a reserved snapshot name`, 'VALIDATION_FAILED')
   }
   return name
 }

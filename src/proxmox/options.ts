@@ -141,22 +141,22 @@ export function buildFeatures(f: FeatureOptions): string {
     if (f[k] !== undefined) props[k] = assertBool(f[k], `features.${k}`)
   }
   if (f.mount !== undefined) {
-    if (!Array.isArray(f.mount) || f.mount.length === 0) throw new BadRequestError('features.mount: expected a non-empty list')
+    if (!Array.isArray(f.mount) || f.mount.length === 0) throw new BadRequestError('features.mount: expected a non-empty list', 'VALIDATION_FAILED')
     props.mount = f.mount
       .map((m) => {
-        if (typeof m !== 'string' || !/^[a-z0-9]{1,20}$/.test(m)) throw new BadRequestError(`features.mount: invalid filesystem type ${JSON.stringify(String(m))}`)
+        if (typeof m !== 'string' || !/^[a-z0-9]{1,20}$/.test(m)) throw new BadRequestError(`features.mount: invalid filesystem type ${JSON.stringify(String(m))}`, 'VALIDATION_FAILED')
         return m
       })
       .join(';')
   }
   const text = formatPropertyString(props)
-  if (text === '') throw new BadRequestError('features: no feature given')
+  if (text === '') throw new BadRequestError('features: no feature given', 'VALIDATION_FAILED')
   return text
 }
 
 function list(value: string | string[], field: string, check: (v: string, f: string) => string): string {
   const items = (Array.isArray(value) ? value : value.split(/[\s,;]+/)).filter((x) => x !== '')
-  if (items.length === 0 || items.length > 8) throw new BadRequestError(`${field}: expected 1–8 entries`)
+  if (items.length === 0 || items.length > 8) throw new BadRequestError(`${field}: expected 1–8 entries`, 'VALIDATION_FAILED')
   return items.map((x) => check(x, field)).join(' ')
 }
 
@@ -164,7 +164,7 @@ const nameserverEntry = (v: string, f: string) => (v.includes(':') ? assertIpv6(
 const searchdomainEntry = (v: string, f: string) => assertPattern('hostname', v, f)
 
 function tagList(tags: string[]): string {
-  if (!Array.isArray(tags) || tags.length === 0) throw new BadRequestError('tags: expected a non-empty list')
+  if (!Array.isArray(tags) || tags.length === 0) throw new BadRequestError('tags: expected a non-empty list', 'VALIDATION_FAILED')
   return tags.map((t) => assertTag(t)).join(';')
 }
 
@@ -209,14 +209,14 @@ export function setArgv(vmid: string, c: SetConfigChanges): string[] {
   commonArgs(c, argv)
   if (c.protection !== undefined) argv.push('--protection', assertBool(c.protection, 'protection'))
   if (c.delete !== undefined) {
-    if (!Array.isArray(c.delete) || c.delete.length === 0) throw new BadRequestError('delete: expected a non-empty list')
+    if (!Array.isArray(c.delete) || c.delete.length === 0) throw new BadRequestError('delete: expected a non-empty list', 'VALIDATION_FAILED')
     for (const k of c.delete) {
-      if (typeof k !== 'string' || !DELETABLE.test(k)) throw new BadRequestError(`delete: key ${JSON.stringify(String(k)).slice(0, 40)} cannot be removed`)
-      if (k in c && (c as Record<string, unknown>)[k] !== undefined) throw new BadRequestError(`delete: '${k}' is also being set`)
+      if (typeof k !== 'string' || !DELETABLE.test(k)) throw new BadRequestError(`delete: key ${JSON.stringify(String(k)).slice(0, 40)} cannot be removed`, 'VALIDATION_FAILED')
+      if (k in c && (c as Record<string, unknown>)[k] !== undefined) throw new BadRequestError(`delete: '${k}' is also being set`, 'VALIDATION_FAILED')
     }
     argv.push('--delete', c.delete.join(','))
   }
-  if (argv.length === 3) throw new BadRequestError('no configuration changes given')
+  if (argv.length === 3) throw new BadRequestError('no configuration changes given', 'VALIDATION_FAILED')
   return argv
 }
 

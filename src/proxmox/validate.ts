@@ -7,7 +7,7 @@ import { BadRequestError } from '../errors/catalogue.ts'
 import { assertPattern, matches } from './ids.ts'
 
 function bad(field: string, value: unknown, expected: string): never {
-  throw new BadRequestError(`${field}: invalid value ${JSON.stringify(String(value)).slice(0, 80)} (expected ${expected})`)
+  throw new BadRequestError(`${field}: invalid value ${JSON.stringify(String(value)).slice(0, 80)} (expected ${expected})`, 'VALIDATION_FAILED')
 }
 
 /** An integer in [min, max], as a decimal string for argv. */
@@ -97,7 +97,7 @@ export function assertText(value: unknown, field: string, max: number): string {
 /** Password: 5–4096 chars, no control characters (facts §1: min 5). */
 export function assertPassword(value: unknown, field = 'password'): string {
   if (typeof value !== 'string' || value.length < 5 || value.length > 4096 || /[\x00-\x1f\x7f]/.test(value)) {
-    throw new BadRequestError(`${field}: must be 5–4096 characters without control characters`)
+    throw new BadRequestError(`${field}: must be 5–4096 characters without control characters`, 'VALIDATION_FAILED')
   }
   return value
 }

@@ -55,6 +55,10 @@ describe('dist/lws at the edge', () => {
     expect(server.stdout()).not.toContain('"msg":"host command"')
   }, 180_000)
 
+  test('start-up warns that the local AZ has no Proxmox tools', () => {
+    expect(server.stdout()).toContain('this machine is not a Proxmox VE host: configure remote availability zones')
+  })
+
   test('malformed Host → 400 JSON, never the development error page', async () => {
     for (const host of ['a#', 'x?', 'a/b', 'x@y', '[::1', 'h:99999', '']) {
       const res = await send('GET', '/api/v1/conf', { host })

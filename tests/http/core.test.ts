@@ -1,3 +1,4 @@
+import { inlineRefs } from './openapi-support.ts'
 import { beforeAll, describe, expect, test } from 'bun:test'
 import { errorBody, KEY, startApp } from './harness.ts'
 
@@ -196,7 +197,7 @@ describe('docs and UI', () => {
     const probe = doc.paths['/api/v1/probe/run'].post
     expect(probe.requestBody.content['application/json'].schema.properties.argv.type).toBe('array')
     expect(Object.keys(probe.responses)).toEqual(expect.arrayContaining(['200', '400', '401', '500', '502', '504']))
-    expect(probe.responses['500'].content['application/json'].schema.properties.return_code).toBeDefined()
+    expect(inlineRefs(doc, probe.responses['500'].content['application/json'].schema).properties.return_code).toBeDefined()
   })
 
   test('web UI is served at /', async () => {

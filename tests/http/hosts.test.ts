@@ -44,6 +44,7 @@ describe('SSH-backed requests over HTTP', () => {
     const body = await errorBody(res)
     expect(body.details).toContain("Configuration file 'nodes/pve-test1/lxc/99999.conf' does not exist")
     expect(body.return_code).not.toBe(0)
+    expect(body.code).toBe('HOST_COMMAND_FAILED')
   })
 
   test('unreachable host → 502 fast; wrong host key → 502; no secret in the answer', async () => {
@@ -51,11 +52,14 @@ describe('SSH-backed requests over HTTP', () => {
     const dead = await s.json('/api/v1/probe/run', { argv: ['true'], az: 'dead' })
     expect(dead.status).toBe(502)
     expect(performance.now() - t0).toBeLessThan(2000)
+    const deadBody = await errorBody(dead)
+    expect(deadBody.code).toBe('HOST_UNREACHABLE')
     const wrong = await s.json('/api/v1/probe/run', { argv: ['true'], az: 'pinned-wrong' })
     expect(wrong.status).toBe(502)
     const body = await errorBody(wrong)
+    expect(body.code).toBe('HOST_KEY_MISMATCH')
     expect(body.details).toContain('ssh_host_fingerprint')
-    const all = JSON.stringify([await errorBody(dead), body, s.log.lines])
+    const all = JSON.stringify([deadBody, body, s.log.lines])
     expect(all).not.toContain('nope-secret')
     expect(all).not.toContain(h2.password!)
   })
@@ -64,6 +68,7 @@ describe('SSH-backed requests over HTTP', () => {
     const secs = `988.${Date.now() % 100000}`
     const res = await s.json('/api/v1/probe/run', { argv: ['sleep', secs], timeout_ms: 300, az: 'az2' })
     expect(res.status).toBe(504)
+    expect(await errorBody(res)).toMatchObject({ code: 'HOST_TIMEOUT', details: 'eu-central-1/az2: no answer within 300 ms; the command was stopped' })
     await Bun.sleep(300)
     expect((await h2.exec(['sh', '-c', `pgrep -f '^sleep ${secs}' || true`])).stdout.trim()).toBe('')
   })

@@ -39,9 +39,10 @@ export function runSchemas(c: AppContext) {
   )
   const failed = t.Object(
     {
-      error: t.String(),
+      error: t.String({ description: '"Command exited with status N"' }),
       details: t.String({ description: 'Docker’s stderr' }),
       return_code: t.Integer({ description: 'Docker’s exit code (125: docker run itself failed; else the container’s)' }),
+      code: t.String({ description: 'COMMAND_EXIT_NONZERO: docker ran and exited non-zero; HOST_COMMAND_FAILED: pct failed on the host' }),
       instance_id: t.Optional(t.String()),
       container_id: t.Optional(t.Union([t.String(), t.Null()])),
       stdout: t.Optional(t.String()),
@@ -65,22 +66,12 @@ export function runRoute(c: AppContext) {
   const sch = runSchemas(c)
   const E = c.errors
 
-  class RunFailedError extends E.LwsError {
-    constructor(
-      readonly instanceId: string,
-      readonly containerId: string | null,
-      readonly stdout: string,
-      readonly stderr: string,
-      readonly exitCode: number,
-      readonly truncated: boolean,
-    ) {
-      super(500, 'Command failed', stderr.trim() || stdout.trim() || `docker run exited with code ${exitCode}`, exitCode)
-    }
-
-    override toBody() {
-      return { ...super.toBody(), instance_id: this.instanceId, container_id: this.containerId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode, truncated: this.truncated }
-    }
-  }
+  /** `docker run` exited non-zero: 500 COMMAND_EXIT_NONZERO with its streams, exit code and the container it made (if any). */
+  const runFailed = (instanceId: string, containerId: string | null, stdout: string, stderr: string, exitCode: number, truncated: boolean) =>
+    new E.CommandExitError(stdout, stderr, exitCode, truncated, stderr.trim() || stdout.trim() || `docker run exited with code ${exitCode}`, {
+      instance_id: instanceId,
+      container_id: containerId,
+    })
 
   return new c.Elysia({ name: 'app-run' }).post(
     '/lxc/instances/:instance_id/app/run',
@@ -98,7 +89,7 @@ export function runRoute(c: AppContext) {
       if (r.exitCode !== 0) {
         const refusal = refusalOf(c, id, r) // docker missing → 409
         if (refusal) throw refusal
-        throw new RunFailedError(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode, truncated)
+        throw runFailed(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode, truncated)
       }
       return {
         instance_id: id,
@@ -120,7 +111,7 @@ export function runRoute(c: AppContext) {
         summary: 'Run a Docker container',
         description:
           'Runs `docker run <docker_command...>` inside the LXC container, e.g. `["-d", "-p", "80:80", "nginx"]`. Every element is passed as exactly one argument. ' +
-          'Answers with the new container’s id and docker’s output. Docker’s own failure → 500 with its stderr in `details` and its exit code in `return_code`; ' +
+          'Answers with the new container’s id and docker’s output. Docker’s own failure → 500 `COMMAND_EXIT_NONZERO` with its stderr in `details` and its exit code in `return_code`; ' +
           'docker not installed → 409; container stopped → 409; unknown container → 404. ' +
           'stdout and stderr are each kept up to `api.max_output_bytes`; the rest is dropped and `truncated` is true.',
       },

@@ -21,7 +21,6 @@ import { SUPPORTED_PACKAGES } from '../schemas.ts'
 import { DOCKER_FEATURES, familyOf, installSteps, parseProbe, PROBE_SCRIPT, stepScript, type Probe, type Step } from '../setup-plan.ts'
 import { drain, SSE_HEADERS, sseEvent, wantsEventStream } from '../stream.ts'
 
-const PROBE_TIMEOUT_MS = 60_000
 const MAX_LOG = 512 * 1024
 
 export function setupSchemas(c: AppContext) {
@@ -109,7 +108,7 @@ export function setupRoute(c: AppContext) {
     const st = await zone.pve.containerStatus(id)
     if (st.status !== 'running') throw new E.ConflictError(`container ${id} is ${st.status}; start it first`)
 
-    const probeNow = async (): Promise<Probe> => parseProbe((await runIn(c, zone, id, PROBE_SCRIPT, { timeoutMs: PROBE_TIMEOUT_MS })).stdout)
+    const probeNow = async (): Promise<Probe> => parseProbe((await runIn(c, zone, id, PROBE_SCRIPT, { timeoutMs: c.config.commandTimeoutMs })).stdout)
     const [probe, cfg] = await Promise.all([probeNow(), zone.pve.containerConfig(id, { current: true })])
     const features = { ...(cfg.features ?? {}) }
     const featuresOk = Object.entries(DOCKER_FEATURES).every(([k, v]) => features[k] === v)
@@ -203,11 +202,17 @@ export function setupRoute(c: AppContext) {
       for (const [k, v] of Object.entries(DOCKER_FEATURES)) features[k] = v
     }
 
+    // One budget for the whole installation (api.task_timeout), not one per step: the client waits for all of them.
+    const budgetEnds = t0 + c.config.taskTimeoutMs
     for (const p of plan.filter((x) => x.step)) {
       const step = p.step!
       begin(p)
       const s0 = performance.now()
-      const r = report ? await runStreamed(zone, id, stepScript(step), step.timeoutMs, log) : await runIn(c, zone, id, stepScript(step), { timeoutMs: step.timeoutMs })
+      const left = Math.max(1, Math.round(budgetEnds - performance.now()))
+      const r = await (report ? runStreamed(zone, id, stepScript(step), left, log) : runIn(c, zone, id, stepScript(step), { timeoutMs: left })).catch((e) => {
+        if (!(e instanceof E.HostTimeoutError)) throw e
+        throw new E.LwsError(504, 'Host timeout', `${zone.label}: app setup did not finish within api.task_timeout (${c.config.taskTimeoutMs / 1000} s); step '${step.name}' was stopped`, 1)
+      })
       if (!report) log(r.stdout)
       if (r.stderr.trim()) log(r.stderr)
       steps.push({ name: p.name, where: p.where, command: p.command, exit_code: r.exitCode, duration_ms: Math.round(performance.now() - s0) })

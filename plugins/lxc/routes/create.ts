@@ -10,7 +10,7 @@
 import type { Static } from '@sinclair/typebox'
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import { createArgv, type CreateOptions } from '../../../src/proxmox/options.ts'
-import { toFailure, type Failure } from '../bulk.ts'
+import { failureError, toFailure, type Failure } from '../bulk.ts'
 import { placementOf, type LxcContext } from '../context.ts'
 import { buildNetworks } from '../network.ts'
 import { resolveSize, type ResolvedSize } from '../sizes.ts'
@@ -19,7 +19,7 @@ import { VmidExhaustedError } from '../vmid-allocator.ts'
 /** New ids tried for one container when its id turns out to be taken by someone else. */
 const ID_RETRIES = 5
 /** Failures that would repeat for every remaining container: stop starting new ones. */
-const ABORT_STATUSES = new Set([400, 404, 502])
+const ABORT_STATUSES = new Set([400, 404, 502, 503])
 
 export function createSchemas(c: LxcContext) {
   const { t, s, ids } = c
@@ -81,6 +81,7 @@ export function createSchemas(c: LxcContext) {
       error: t.String(),
       details: t.String(),
       return_code: t.Integer(),
+      code: t.String({ description: 'Machine code, as in the Error schema' }),
     },
     { title: 'LxcCreateFailure' },
   )
@@ -133,7 +134,7 @@ export async function createInstances(c: LxcContext, body: Body) {
   try {
     ids = await c.allocator.allocate(zone, plans.length)
   } catch (e) {
-    if (e instanceof VmidExhaustedError) throw new c.errors.ConflictError(e.message)
+    if (e instanceof VmidExhaustedError) throw new c.errors.ConflictError(e.message, 'VMID_EXHAUSTED')
     throw e
   }
 
@@ -180,7 +181,7 @@ export async function createInstances(c: LxcContext, body: Body) {
   if (instances.length === 0) {
     const first = errors[0]!
     const details = errors.length === 1 ? first.details : `none of ${errors.length} containers was created: ${first.details}`
-    throw new c.errors.LwsError(first.status_code, first.error, details, first.return_code)
+    throw failureError(c, first, details)
   }
   const lines = [
     `created ${instances.length} of ${plans.length} container(s) in ${zone.label}: ` +
@@ -216,14 +217,14 @@ async function assertImageExists(c: LxcContext, zone: ZoneHandle, image: string)
   if (templates.some((x) => x.volid === image)) return
   const known = templates.map((x) => x.volid)
   const list = known.length ? `${known.slice(0, 20).join(', ')}${known.length > 20 ? ', ...' : ''}` : 'none'
-  throw new c.errors.NotFoundError(`image_id: '${image}' not found on ${zone.label} (available: ${list})`)
+  throw new c.errors.NotFoundError(`image_id: '${image}' not found on ${zone.label} (available: ${list})`, 'IMAGE_NOT_FOUND')
 }
 
 /** pct create, then pct start; anything after a successful create that fails removes the container again. */
 async function launch(c: LxcContext, zone: ZoneHandle, vmid: number, image: string, plan: Plan, size: ResolvedSize): Promise<Instance> {
   const id = String(vmid)
   try {
-    await zone.pve.createContainer(id, image, plan.options)
+    await zone.pve.createContainer(id, image, plan.options, { timeoutMs: c.config.taskTimeoutMs })
   } catch (err) {
     if (!isIdTaken(c, err)) await removeLeftover(c, zone, id, err)
     throw err
@@ -252,7 +253,8 @@ async function launch(c: LxcContext, zone: ZoneHandle, vmid: number, image: stri
 
 /** Someone else holds the id (created meanwhile, or is creating it right now): try another one. */
 function isIdTaken(c: LxcContext, err: unknown): boolean {
-  return err instanceof c.errors.ConflictError && /already exists on node|is busy: can't lock file/.test(err.details)
+  const code = c.errors.codeOf(err)
+  return code === 'INSTANCE_EXISTS' || code === 'INSTANCE_BUSY'
 }
 
 /**
@@ -263,7 +265,10 @@ function isIdTaken(c: LxcContext, err: unknown): boolean {
  * someone else's.
  */
 async function removeLeftover(c: LxcContext, zone: ZoneHandle, id: string, cause: unknown): Promise<void> {
-  if (!(cause instanceof c.errors.LwsError) || cause.status < 500 || cause instanceof c.errors.HostUnreachableError) return
+  if (!(cause instanceof c.errors.LwsError) || cause.status < 500) return
+  // The create never reached the host: nothing of it can be there.
+  if (cause instanceof c.errors.HostUnreachableError || cause instanceof c.errors.ProxmoxToolsMissingError) return
+  if (cause instanceof c.errors.HostTimeoutError && !cause.commandStarted) return
   const exists = await zone.pve.containerStatus(id).then(
     () => true,
     (e) => !(e instanceof c.errors.NotFoundError),
@@ -291,7 +296,7 @@ async function destroy(c: LxcContext, zone: ZoneHandle, id: string): Promise<str
 
 function annotate(c: LxcContext, err: unknown, note: string) {
   if (!(err instanceof c.errors.LwsError)) return err
-  return new c.errors.LwsError(err.status, err.title, `${note}: ${err.details}`, err.returnCode)
+  return err.withDetails(`${note}: ${err.details}`)
 }
 
 function skipped(cause: Failure): Failure {

@@ -7,7 +7,6 @@
 import { wasTruncated } from '../../../src/exec/executor.ts'
 import { placementOf, type LxcContext } from '../context.ts'
 
-const DEFAULT_TIMEOUT_S = 60
 const MAX_COMMAND = 100_000
 const TRUNCATED_DOC = 'stdout or stderr exceeded api.max_output_bytes; the rest was dropped'
 
@@ -15,7 +14,7 @@ export function execSchemas(c: LxcContext) {
   const { t, s } = c
   const body = t.Object({
     command: t.String({ minLength: 1, maxLength: MAX_COMMAND, description: 'Shell command, run as `sh -c <command>` inside the container', examples: ['uptime'] }),
-    timeout: t.Optional(t.Integer({ minimum: 1, maximum: 3600, description: `Seconds before the command is killed (default ${DEFAULT_TIMEOUT_S}) → 504` })),
+    timeout: t.Optional(t.Integer({ minimum: 1, maximum: 3600, description: `Seconds before the command is killed (default api.command_timeout, here ${c.config.commandTimeoutMs / 1000}) → 504` })),
     ...s.zoneBody,
   })
   const response = t.Object(
@@ -25,7 +24,7 @@ export function execSchemas(c: LxcContext) {
       output: t.String({ description: 'What the command printed on stdout' }),
       stdout: t.String(),
       stderr: t.String(),
-      exit_code: t.Integer({ description: 'Always 0 here; a non-zero exit is a 500' }),
+      exit_code: t.Integer({ description: 'Always 0 here; a non-zero exit is a 500 COMMAND_EXIT_NONZERO' }),
       truncated: t.Boolean({ description: TRUNCATED_DOC }),
       duration_ms: t.Number({ description: 'milliseconds' }),
     },
@@ -33,39 +32,27 @@ export function execSchemas(c: LxcContext) {
   )
   const failed = t.Object(
     {
-      error: t.String({ description: '"Command failed"' }),
+      error: t.String({ description: '"Command exited with status N" (or "Command failed" when pct itself failed on the host)' }),
       details: t.String({ description: 'The command’s output (stdout, then stderr)' }),
       return_code: t.Integer({ description: 'The command’s exit code' }),
+      code: t.String({ description: 'COMMAND_EXIT_NONZERO: the command ran and exited non-zero; HOST_COMMAND_FAILED: pct failed on the host' }),
       instance_id: t.Optional(t.String()),
       stdout: t.Optional(t.String()),
       stderr: t.Optional(t.String()),
       exit_code: t.Optional(t.Integer()),
       truncated: t.Optional(t.Boolean({ description: TRUNCATED_DOC })),
     },
-    { title: 'LxcExecFailure', description: 'The command exited non-zero (stdout/stderr/exit_code set), or a host command failed' },
+    { title: 'LxcExecFailure', description: 'The command exited non-zero (COMMAND_EXIT_NONZERO: stdout/stderr/exit_code set), or pct failed on the host (HOST_COMMAND_FAILED)' },
   )
   return { body, response, failed }
 }
 
 export function execRoute(c: LxcContext) {
   const sch = execSchemas(c)
-  const { LwsError } = c.errors
-  /** A non-zero exit: the seed's error shape, plus the command's streams separately. */
-  class ExecFailedError extends LwsError {
-    constructor(
-      readonly instanceId: string,
-      readonly stdout: string,
-      readonly stderr: string,
-      readonly exitCode: number,
-      readonly truncated: boolean,
-    ) {
-      const output = [stdout.trimEnd(), stderr.trimEnd()].filter(Boolean).join('\n')
-      super(500, 'Command failed', output || `command exited with code ${exitCode}`, exitCode)
-    }
-
-    override toBody() {
-      return { ...super.toBody(), instance_id: this.instanceId, stdout: this.stdout, stderr: this.stderr, exit_code: this.exitCode, truncated: this.truncated }
-    }
+  /** A non-zero exit: the seed's error shape (500, exit code in return_code), plus the command's streams separately. */
+  const exitError = (instanceId: string, r: { stdout: string; stderr: string; exitCode: number }, truncated: boolean) => {
+    const output = [r.stdout.trimEnd(), r.stderr.trimEnd()].filter(Boolean).join('\n')
+    return new c.errors.CommandExitError(r.stdout, r.stderr, r.exitCode, truncated, output || `command exited with code ${r.exitCode}`, { instance_id: instanceId })
   }
 
   return new c.Elysia({ name: 'lxc-exec' }).post(
@@ -74,9 +61,9 @@ export function execRoute(c: LxcContext) {
       const zone = c.zones.resolve(body.region, body.az)
       const id = c.ids.assertVmid(params.instance_id)
       const t0 = performance.now()
-      const r = await zone.pve.exec(id, body.command, { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
+      const r = await zone.pve.exec(id, body.command, { timeoutMs: body.timeout !== undefined ? body.timeout * 1000 : c.config.commandTimeoutMs })
       const truncated = wasTruncated(r)
-      if (r.exitCode !== 0) throw new ExecFailedError(id, r.stdout, r.stderr, r.exitCode, truncated)
+      if (r.exitCode !== 0) throw exitError(id, r, truncated)
       return {
         instance_id: id,
         ...placementOf(zone),
@@ -96,8 +83,8 @@ export function execRoute(c: LxcContext) {
         tags: ['lxc'],
         summary: 'Run a command in a container',
         description:
-          'Exit 0 → 200 with the output. A non-zero exit → 500 whose `return_code` is the command’s exit code and whose `details` hold its output. ' +
-          'A stopped container → 409; an unknown one → 404; a command that outlives `timeout` is killed → 504. ' +
+          'Exit 0 → 200 with the output. A non-zero exit → 500 `COMMAND_EXIT_NONZERO` whose `return_code` is the command’s exit code and whose `details` hold its output. ' +
+          'A stopped container → 409 `INSTANCE_NOT_RUNNING`; an unknown one → 404 `INSTANCE_NOT_FOUND`; a command that outlives `timeout` is killed → 504 `HOST_TIMEOUT`. ' +
           'Each of stdout and stderr is kept up to `api.max_output_bytes` (default 8 MiB); beyond that the command runs on, its further output is dropped and `truncated` is true.',
       },
     },

@@ -4,7 +4,7 @@
  * reported in `errors` while the others still answer.
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
-import { toFailure } from '../bulk.ts'
+import { failureError, toFailure } from '../bulk.ts'
 import { placementOf, type LxcContext } from '../context.ts'
 import { statusSummary } from '../format.ts'
 
@@ -40,6 +40,7 @@ export function listSchemas(c: LxcContext) {
       error: t.String(),
       details: t.String(),
       return_code: t.Integer(),
+      code: t.String({ description: 'Machine code, as in the Error schema' }),
     },
     { title: 'LxcZoneFailure' },
   )
@@ -66,8 +67,7 @@ export function listRoute(c: LxcContext) {
       const errors = answers.flatMap((a) => (a.error ? [a.error] : []))
       // An AZ the caller named explicitly answers with its own error.
       if (named && errors.length) {
-        const e = errors[0]!
-        throw new c.errors.LwsError(e.status_code, e.error, e.details, e.return_code)
+        throw failureError(c, errors[0]!)
       }
       return { count: instances.length, instances, errors }
     },
@@ -89,7 +89,8 @@ async function listZone(c: LxcContext, zone: ZoneHandle) {
   const where = placementOf(zone)
   let timer: ReturnType<typeof setTimeout> | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new c.errors.HostTimeoutError(zone.label, AZ_DEADLINE_MS)), AZ_DEADLINE_MS)
+    const why = `no container list within ${c.errors.formatDuration(AZ_DEADLINE_MS)}`
+    timer = setTimeout(() => reject(new c.errors.HostTimeoutError(zone.label, AZ_DEADLINE_MS, why, true)), AZ_DEADLINE_MS)
   })
   try {
     const list = await Promise.race([zone.pve.listContainers(), deadline])

@@ -68,9 +68,6 @@ async function statusOf(zone: ZoneHandle, id: string): Promise<string> {
   return (await zone.pve.containerStatus(id)).status
 }
 
-function isConflict(c: LxcContext, err: unknown, pattern: RegExp): boolean {
-  return err instanceof c.errors.ConflictError && pattern.test(err.details)
-}
 
 async function startOne(c: LxcContext, zone: ZoneHandle, id: string): Promise<Outcome> {
   const before = await statusOf(zone, id)
@@ -79,7 +76,7 @@ async function startOne(c: LxcContext, zone: ZoneHandle, id: string): Promise<Ou
     await zone.pve.start(id)
   } catch (err) {
     // Started by someone else between our status read and the start.
-    if (!isConflict(c, err, /is already running$/)) throw err
+    if (c.errors.codeOf(err) !== 'INSTANCE_RUNNING') throw err
   }
   return { previous_status: before, current_status: await statusOf(zone, id), message: 'started' }
 }
@@ -92,14 +89,14 @@ async function stopOne(c: LxcContext, zone: ZoneHandle, id: string, graceful?: {
     else await zone.pve.stop(id)
   } catch (err) {
     // Stopped by someone else between our status read and the stop.
-    if (!isConflict(c, err, /is not running$/)) throw err
+    if (c.errors.codeOf(err) !== 'INSTANCE_NOT_RUNNING') throw err
   }
   return { previous_status: before, current_status: await statusOf(zone, id), message: graceful ? 'shut down' : 'stopped' }
 }
 
 async function rebootOne(c: LxcContext, zone: ZoneHandle, id: string): Promise<Outcome> {
   const before = await statusOf(zone, id)
-  if (before !== 'running') throw new c.errors.ConflictError(`container ${id} is not running (start it instead)`)
+  if (before !== 'running') throw new c.errors.ConflictError(`container ${id} is not running (start it instead)`, 'INSTANCE_NOT_RUNNING')
   await zone.pve.reboot(id)
   return { previous_status: before, current_status: await statusOf(zone, id), message: 'rebooted' }
 }
@@ -110,7 +107,7 @@ async function terminateOne(c: LxcContext, zone: ZoneHandle, id: string): Promis
     try {
       await zone.pve.stop(id)
     } catch (err) {
-      if (!isConflict(c, err, /is not running$/)) throw err
+      if (c.errors.codeOf(err) !== 'INSTANCE_NOT_RUNNING') throw err
     }
   }
   await zone.pve.destroy(id, { purge: true })

@@ -58,7 +58,7 @@ export function scaleRoute(c: LxcContext) {
     '/lxc/instances/scale',
     ({ body }) => {
       if ([body.memory, body.swap, body.cpulimit, body.cpucores, body.storage_size].every((v) => v === undefined)) {
-        throw new c.errors.BadRequestError('give at least one of memory, swap, cpulimit, cpucores, storage_size')
+        throw new c.errors.BadRequestError('give at least one of memory, swap, cpulimit, cpucores, storage_size', 'VALIDATION_FAILED')
       }
       const zone = c.zones.resolve(body.region, body.az)
       return bulk(c, uniqueIds(c, body.instance_ids), (id) => scaleOne(c, zone, id, body))
@@ -92,7 +92,7 @@ async function scaleOne(c: LxcContext, zone: ZoneHandle, id: string, body: Body)
       await zone.pve.resize(id, 'rootfs', resize)
     } catch (err) {
       if (!Object.keys(changes).length || !(err instanceof c.errors.LwsError)) throw err
-      throw new c.errors.LwsError(err.status, err.title, `${Object.keys(changes).join(', ')} applied, but growing the disk failed: ${err.details}`, err.returnCode)
+      throw err.withDetails(`${Object.keys(changes).join(', ')} applied, but growing the disk failed: ${err.details}`)
     }
   }
 
@@ -139,6 +139,7 @@ function planResize(c: LxcContext, id: string, cfg: ContainerConfig, size: strin
   if (wanted < current) {
     throw new c.errors.BadRequestError(
       `storage_size: ${size} is smaller than the root disk of container ${id} (${cfg.rootfs?.size ?? formatDiskSize(current)}); disks can only grow`,
+      'DISK_SHRINK_UNSUPPORTED',
     )
   }
   return wanted === current ? undefined : size

@@ -5,62 +5,61 @@
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import type { PluginContext } from '../../../src/plugins/types.ts'
-import { parsePveversion } from '../../../src/proxmox/parse/pveversion.ts'
 import { describeZone } from '../convert.ts'
-import { assertReachable, deadline, reason } from '../reach.ts'
+import { assertReachable, deadline, DeadlineError, reason } from '../reach.ts'
 import { PROBE_TIMEOUT, type HostEntry, type PxSchemas } from '../schemas.ts'
 
 // Past the per-command deadlines, a little for the last round trip to land.
 const SLACK_MS = 250
 
 /** The entry of a host that has not (or not yet) answered. */
-function unanswered(h: ZoneHandle, error: string | null): HostEntry {
+function unanswered(ctx: PluginContext, h: ZoneHandle, error: unknown): HostEntry {
   return {
     ...describeZone(h.zone),
     reachable: false,
+    proxmox: null,
     node: h.zone.node ?? null,
     pve_version: null,
     pveversion: null,
     kernel: null,
     rtt_ms: null,
-    error,
+    error: error === undefined ? null : reason(error),
+    error_code: ctx.errors.codeOf(error) ?? (error instanceof DeadlineError ? 'HOST_TIMEOUT' : null),
   }
 }
 
 async function probe(ctx: PluginContext, h: ZoneHandle, timeoutMs: number): Promise<HostEntry> {
   const started = performance.now()
   const left = () => Math.max(1, Math.round(timeoutMs - (performance.now() - started)))
-  const entry = unanswered(h, null)
+  const entry = unanswered(ctx, h, undefined)
   try {
     entry.rtt_ms = Math.round((await assertReachable(ctx.errors, h, timeoutMs)) * 10) / 10
   } catch (e) {
-    entry.error = reason(e)
-    return entry
+    return unanswered(ctx, h, e)
   }
   entry.reachable = true
-  const [version, node] = await Promise.allSettled([
-    deadline(h.exec.run(['pveversion'], { timeoutMs: left() }), left() + SLACK_MS),
-    deadline(h.pve.node(), left() + SLACK_MS),
-  ])
-  const problems: string[] = []
+  // Through the Proxmox layer, so a host without the PVE tools is told apart from one whose check failed.
+  const pve = h.pve.with({ timeoutMs: left() })
+  const [version, node] = await Promise.allSettled([deadline(pve.version(), left() + SLACK_MS), deadline(pve.node(), left() + SLACK_MS)])
+  const problems: { text: string; code?: string }[] = []
+  const problem = (what: string, e: unknown) => problems.push({ text: `${what}: ${reason(e)}`, code: ctx.errors.codeOf(e) })
   if (version.status === 'fulfilled') {
-    const r = version.value
-    if (r.exitCode !== 0) {
-      problems.push(`pveversion: ${(r.stderr.trim() || r.stdout.trim() || `exit code ${r.exitCode}`).slice(0, 500)}`)
-    } else {
-      try {
-        const v = parsePveversion(r.stdout)
-        entry.pve_version = v.version
-        entry.kernel = v.kernel
-        entry.pveversion = `pve-manager/${v.version}/${v.repoid}`
-      } catch (e) {
-        problems.push(reason(e))
-      }
-    }
-  } else problems.push(`pveversion: ${reason(version.reason)}`)
+    const v = version.value
+    entry.proxmox = true
+    entry.pve_version = v.version
+    entry.kernel = v.kernel
+    entry.pveversion = `pve-manager/${v.version}/${v.repoid}`
+  } else {
+    if (ctx.errors.codeOf(version.reason) === 'PROXMOX_TOOLS_MISSING') entry.proxmox = false
+    problem('pveversion', version.reason)
+  }
   if (node.status === 'fulfilled') entry.node = node.value
-  else problems.push(`node name: ${reason(node.reason)}`)
-  if (problems.length) entry.error = problems.join('; ')
+  // The same missing tools need saying only once.
+  else if (!(entry.proxmox === false && ctx.errors.codeOf(node.reason) === 'PROXMOX_TOOLS_MISSING')) problem('node name', node.reason)
+  if (problems.length) {
+    entry.error = problems.map((p) => p.text).join('; ')
+    entry.error_code = problems[0]!.code ?? null
+  }
   return entry
 }
 
@@ -73,7 +72,7 @@ export function hostsRoutes(ctx: PluginContext, s: PxSchemas) {
       // probe() catches its own failures; the outer deadline also covers a
       // command queued behind busy channels, which no executor timeout does.
       const settled = await Promise.allSettled(handles.map((h) => deadline(probe(ctx, h, timeoutMs), timeoutMs + 2 * SLACK_MS)))
-      const hosts = settled.map((r, i) => (r.status === 'fulfilled' ? r.value : unanswered(handles[i]!, reason(r.reason))))
+      const hosts = settled.map((r, i) => (r.status === 'fulfilled' ? r.value : unanswered(ctx, handles[i]!, r.reason)))
       return { hosts, total: hosts.length, reachable: hosts.filter((x) => x.reachable).length, timeout_ms: timeoutMs }
     },
     {
@@ -83,7 +82,7 @@ export function hostsRoutes(ctx: PluginContext, s: PxSchemas) {
         tags: ['px'],
         summary: 'List the Proxmox hosts with reachability and version',
         description:
-          'Every configured availability zone (or those of `region`), checked in parallel: a no-op command for reachability and round-trip time, then `pveversion` and the node name. Each host gets `timeout_ms`; an unreachable one is listed with `reachable: false` and the reason.',
+          'Every configured availability zone (or those of `region`), checked in parallel: a no-op command for reachability and round-trip time, then `pveversion` and the node name. Each host gets `timeout_ms`; an unreachable one is listed with `reachable: false`, the reason and its code; one without the Proxmox VE tools with `proxmox: false`.',
       },
     },
   )

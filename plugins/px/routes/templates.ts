@@ -55,7 +55,7 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
         const store = storages.find((x) => x.storage === body.storage)
         const holding = storages.filter((x) => splitContent(x.content).includes('vztmpl')).map((x) => x.storage)
         if (!store) {
-          throw new errors.NotFoundError(`storage '${body.storage}' does not exist on ${h.label} (storages holding templates: ${holding.join(', ') || 'none'})`)
+          throw new errors.NotFoundError(`storage '${body.storage}' does not exist on ${h.label} (storages holding templates: ${holding.join(', ') || 'none'})`, 'STORAGE_NOT_FOUND')
         }
         if (!splitContent(store.content).includes('vztmpl')) {
           throw new errors.BadRequestError(
@@ -65,7 +65,7 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
         if (store.enabled === 0 || store.active !== 1) {
           throw new errors.ConflictError(`storage '${body.storage}' is ${store.enabled === 0 ? 'disabled' : 'not active'} on ${h.label}`)
         }
-        const { volid, output } = await h.pve.downloadTemplate(body.storage, body.template)
+        const { volid, output, alreadyPresent } = await h.pve.downloadTemplate(body.storage, body.template, { timeoutMs: ctx.config.taskTimeoutMs })
         // `pveam download` exits 0 even when its task failed (facts §14.4):
         // only a file on the storage proves the download.
         const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
@@ -87,7 +87,7 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
           template: body.template,
           image_id: volid,
           size_bytes: file.size,
-          already_present: /no need to download/.test(output),
+          already_present: alreadyPresent,
           output,
         }
       },

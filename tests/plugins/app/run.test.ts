@@ -53,9 +53,10 @@ describe('app run', () => {
     expect((await env.h1.exec(['test', '-e', '/tmp/lws-run-pwned'])).exitCode).not.toBe(0)
   })
 
-  test('Docker’s own failure → 500 with its stderr and exit code', async () => {
+  test('Docker’s own failure → 500 COMMAND_EXIT_NONZERO with its stderr and exit code', async () => {
     const missing = await run(['--rm', 'lws-no-such-image:1'])
     expect(missing.status).toBe(500)
+    expect(missing.body).toMatchObject({ error: 'Command exited with status 125', code: 'COMMAND_EXIT_NONZERO', instance_id: id, truncated: false })
     expect(missing.body.return_code).toBe(125)
     expect(missing.body.exit_code).toBe(125)
     expect(missing.body.details).toContain("Unable to find image 'lws-no-such-image:1' locally")
@@ -69,7 +70,7 @@ describe('app run', () => {
     env.trackDocker(name)
     const exit3 = await run(['--name', name, 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'])
     expect(exit3.status).toBe(500)
-    expect(exit3.body).toMatchObject({ return_code: 3, stdout: 'out\n' })
+    expect(exit3.body).toMatchObject({ return_code: 3, exit_code: 3, code: 'COMMAND_EXIT_NONZERO', stdout: 'out\n' })
     expect(exit3.body.details).toContain('err')
     expect(exit3.body.container_id).toMatch(/^[0-9a-f]{64}$/)
   })

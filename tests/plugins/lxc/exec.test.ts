@@ -36,11 +36,12 @@ describe('lxc exec', () => {
     expect(typeof res.body.duration_ms).toBe('number')
   })
 
-  test('a non-zero exit → 500 with return_code = the exit code and the output in details', async () => {
+  test('a non-zero exit → 500 COMMAND_EXIT_NONZERO with return_code = the exit code and the output in details', async () => {
     const res = await exec({ command: 'echo partial; echo broken >&2; exit 3' })
     expect(res.status).toBe(500)
     expect(res.body).toMatchObject({
-      error: 'Command failed',
+      error: 'Command exited with status 3',
+      code: 'COMMAND_EXIT_NONZERO',
       return_code: 3,
       exit_code: 3,
       stdout: 'partial\n',
@@ -53,8 +54,9 @@ describe('lxc exec', () => {
     expect(silent.status).toBe(500)
     expect(silent.body.return_code).toBe(3)
     expect(silent.body.details).toBe('command exited with code 3')
+    // 127 from inside the container is the command's own status, not a tool missing on the host.
     const missing = await exec({ command: 'no-such-command-xyz' })
-    expect(missing.body.return_code).toBe(127)
+    expect(missing.body).toMatchObject({ return_code: 127, code: 'COMMAND_EXIT_NONZERO' })
   })
 
   test('the seed’s example body (no region/az → default AZ) and quoting survive', async () => {
@@ -81,6 +83,8 @@ describe('lxc exec', () => {
     const t0 = performance.now()
     const res = await exec({ command: 'sleep 31.5', timeout: 1 })
     expect(res.status).toBe(504)
+    expect(res.body.code).toBe('HOST_TIMEOUT')
+    expect(res.body.details).toContain('no answer within 1 s; the command was stopped')
     expect(performance.now() - t0).toBeLessThan(10_000)
     await Bun.sleep(300)
     // Nothing of it keeps running inside the container.
@@ -92,8 +96,11 @@ describe('lxc exec', () => {
     expect((await env.post('/lxc/instances/stop', { instance_ids: [id], az: 'az2' })).status).toBe(200)
     const stopped = await exec({ command: 'true' })
     expect(stopped.status).toBe(409)
+    expect(stopped.body.code).toBe('INSTANCE_NOT_RUNNING')
     expect(stopped.body.details).toContain('not running')
-    expect((await exec({ command: 'true' }, '99997')).status).toBe(404)
+    const unknown = await exec({ command: 'true' }, '99997')
+    expect(unknown.status).toBe(404)
+    expect(unknown.body.code).toBe('INSTANCE_NOT_FOUND')
     expect((await exec({ command: '' })).status).toBe(400)
     expect((await env.post(`/lxc/instances/${id}/exec`, { az: 'az2' })).status).toBe(400)
   })

@@ -57,7 +57,7 @@ describe('lxc exec output cap', () => {
   test('a non-zero exit after big output → 500 with the real exit code, truncated, bounded body', async () => {
     const res = await exec(`head -c 5000000 /dev/zero | tr '\\0' y; exit 5`)
     expect(res.status).toBe(500)
-    expect(res.body).toMatchObject({ error: 'Command failed', return_code: 5, exit_code: 5, truncated: true, instance_id: id })
+    expect(res.body).toMatchObject({ error: 'Command exited with status 5', code: 'COMMAND_EXIT_NONZERO', return_code: 5, exit_code: 5, truncated: true, instance_id: id })
     expect(res.body.stdout).toBe('y'.repeat(CAP))
     // details repeats the output once more.
     expect(res.text.length).toBeLessThan(3 * CAP + 1000)

@@ -2,6 +2,7 @@
  * The px routes in the OpenAPI document: typed parameters, bodies and a
  * response schema for 200 and for each error status they can answer.
  */
+import { inlineRefs } from '../../http/openapi-support.ts'
 import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { startApp } from '../../http/harness.ts'
 
@@ -34,8 +35,8 @@ test('every px route is documented with its inputs and statuses', async () => {
     for (const code of statuses) expect(Object.keys(op!.responses), `${path} ${code}`).toContain(code)
     if (method === 'post') expect(op!.requestBody, path).toBeDefined()
   }
-  const reboot = JSON.stringify(doc.paths['/api/v1/px/reboot']!.post!.requestBody)
+  const reboot = JSON.stringify(inlineRefs(doc, doc.paths['/api/v1/px/reboot']!.post!.requestBody))
   expect(reboot).toContain('"confirm"')
-  const status = JSON.stringify(doc.paths['/api/v1/px/status']!.get!.responses['200'])
+  const status = JSON.stringify(inlineRefs(doc, doc.paths['/api/v1/px/status']!.get!.responses['200']))
   for (const field of ['usage_percent', 'total_bytes', 'uptime_seconds', 'pve_version', 'running', 'storage']) expect(status).toContain(`"${field}"`)
 })

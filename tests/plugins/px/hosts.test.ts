@@ -16,12 +16,14 @@ interface Host {
   auth: string
   host_key_pinned: boolean
   reachable: boolean
+  proxmox: boolean | null
   node: string | null
   pve_version: string | null
   pveversion: string | null
   kernel: string | null
   rtt_ms: number | null
   error: string | null
+  error_code: string | null
 }
 interface Hosts {
   hosts: Host[]
@@ -72,21 +74,33 @@ describe('GET /px/hosts', () => {
       auth: 'key',
       host_key_pinned: true,
       reachable: true,
+      proxmox: true,
       node: f.h1.name,
       pve_version: m[1],
       pveversion: version.replace(/ \(running kernel: .*\)$/, ''),
       kernel: (await onHost(f.h1, ['uname', '-r'])).trim(),
       error: null,
+      error_code: null,
     })
     expect(az1!.rtt_ms).toBeGreaterThan(0)
     expect(az1!.rtt_ms).toBeLessThan(1000)
-    expect(az2).toMatchObject({ host: f.h2.ip, auth: 'password', host_key_pinned: false, reachable: true, node: f.h2.name, error: null })
+    expect(az2).toMatchObject({ host: f.h2.ip, auth: 'password', host_key_pinned: false, reachable: true, proxmox: true, node: f.h2.name, error: null })
 
-    expect(dead).toMatchObject({ host: '127.0.0.9', ssh_port: 2299, reachable: false, node: null, pve_version: null, rtt_ms: null })
+    expect(dead).toMatchObject({
+      host: '127.0.0.9',
+      ssh_port: 2299,
+      reachable: false,
+      proxmox: null,
+      node: null,
+      pve_version: null,
+      rtt_ms: null,
+      error_code: 'HOST_UNREACHABLE',
+    })
     expect(dead!.error).toContain('connection refused')
     for (const s of [silent!, silent2!]) {
-      expect(s.reachable).toBe(false)
-      expect(s.error).toContain('no answer within 1000 ms')
+      // Silent, so a timeout (as on every other route), and the message says at which step.
+      expect(s).toMatchObject({ reachable: false, proxmox: null, error_code: 'HOST_TIMEOUT' })
+      expect(s.error).toContain('but no SSH greeting within 1 s')
     }
 
     const text = JSON.stringify(body)

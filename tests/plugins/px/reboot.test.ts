@@ -83,7 +83,8 @@ describe('POST /px/reboot', () => {
       [{ region: 'eu-south-1', az: 'az7', confirm: true }, 404],
       [{ region: 'mars-1', confirm: true }, 404],
       [{ az: 'az1;reboot', confirm: true }, 400],
-      [{ region: 'eu-south-1', az: 'az1', confirm: true, extra: '$(reboot)' }, 200],
+      [{ region: 'eu-south-1', az: 'az1', confirm: true, extra: '$(reboot)' }, 400],
+      [{ region: 'eu-south-1', az: 'az1', confirm: true }, 200],
     ]
     const auditsBefore = audits().filter((l) => l.msg === 'audit: host reboot').length
     for (const [b, code] of cases) {

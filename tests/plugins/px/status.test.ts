@@ -178,19 +178,22 @@ describe('GET /px/status', () => {
     }
   })
 
-  test('an unreachable host → 502 in the error shape, quickly', async () => {
+  test('an unreachable host → 502 in the error shape, quickly; a silent one → 504', async () => {
     let t0 = performance.now()
     const dead = await f.s.request('/api/v1/px/status?region=eu-south-1&az=dead')
     expect(dead.status).toBe(502)
     expect(performance.now() - t0).toBeLessThan(1000)
     const body = await errorBody(dead)
-    expect(body).toEqual({ error: 'Host unreachable', details: 'eu-south-1/dead: connection refused', return_code: 1, code: 'HOST_UNREACHABLE' })
+    expect(body).toEqual({ error: 'Host unreachable', details: 'eu-south-1/dead: connection refused (127.0.0.9:2299)', return_code: 1, code: 'HOST_UNREACHABLE' })
 
     t0 = performance.now()
     const silent = await f.s.request('/api/v1/px/status?region=eu-west-9&az=silent')
-    expect(silent.status).toBe(502)
+    expect(silent.status).toBe(504)
     expect(performance.now() - t0).toBeLessThan(3000 + 700)
-    expect(JSON.stringify([body, await errorBody(silent)])).not.toContain(DEAD_SECRET)
+    const silentBody = await errorBody(silent)
+    expect(silentBody).toMatchObject({ error: 'Host timeout', code: 'HOST_TIMEOUT' })
+    expect(silentBody.details).toContain('but no SSH greeting within 3 s; no command was sent')
+    expect(JSON.stringify([body, silentBody])).not.toContain(DEAD_SECRET)
   })
 })
 

@@ -4,6 +4,7 @@
  * container: no file appears, no power call is recorded. The OpenAPI
  * document types both routes.
  */
+import { inlineRefs } from '../../http/openapi-support.ts'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync } from 'node:fs'
 import { createCt, secEnv, type SecEnv } from './support.ts'
@@ -92,13 +93,13 @@ describe('sec hostile input', () => {
     expect(d!.tags).toEqual(['sec'])
     expect((d!.parameters ?? []).map((x) => x.name).sort()).toEqual(['az', 'lxc_id', 'region', 'timeout'])
     for (const code of ['200', '400', '401', '404', '409', '500', '502', '504']) expect(Object.keys(d!.responses)).toContain(code)
-    expect(JSON.stringify(d!.responses['200'])).toContain('rtt_ms')
+    expect(JSON.stringify(inlineRefs(doc, d!.responses['200']))).toContain('rtt_ms')
     const s = doc.paths['/api/v1/lxc/instances/{instance_id}/sec/scan']?.get
     expect(s).toBeDefined()
     expect(s!.tags).toEqual(['sec'])
     expect((s!.parameters ?? []).map((x) => x.name).sort()).toEqual(['az', 'instance_id', 'region', 'scan_type', 'timeout'])
     for (const code of ['200', '400', '401', '404', '500', '502', '504']) expect(Object.keys(s!.responses)).toContain(code)
-    const scan200 = JSON.stringify(s!.responses['200'])
+    const scan200 = JSON.stringify(inlineRefs(doc, s!.responses['200']))
     for (const field of ['severity', 'remediation', 'evidence', 'summary', 'timed_out', 'critical']) expect(scan200).toContain(`"${field}"`)
     expect(JSON.stringify(s!.parameters)).toContain('"full"')
   })
