@@ -56,7 +56,7 @@ export async function createApp(deps: AppDeps): Promise<BuiltApp> {
   const ctx: PluginContext = { Elysia, t, config, zones, log, errors, schemas, ids }
 
   const { ordered, failures } = orderPlugins(deps.plugins)
-  const api = new Elysia({ name: 'lws-api', prefix: API_PREFIX }).use(health).use(confRoutes(config))
+  const api = new Elysia({ name: 'lws-api', prefix: API_PREFIX }).use(health).use(confRoutes(config, { plugins: deps.plugins }))
   const mounted: LoadedPlugin[] = []
   for (const lp of ordered) {
     try {

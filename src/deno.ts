@@ -8,12 +8,10 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { builtinPlugins } from '../plugins/index.ts'
 import { diskAssets } from './assets/disk.ts'
-import { ConfigError, configPathFrom, loadConfigFile } from './config/load.ts'
-import { configWarnings } from './config/warnings.ts'
-import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
+import { ConfigError, configPathFrom, hostPort, loadConfigFile } from './config/load.ts'
 import { errorResponse } from './http/edge/edge.ts'
 import { InternalError } from './errors/catalogue.ts'
-import { buildServer } from './server.ts'
+import { buildServer, startupWarnings } from './server.ts'
 
 declare const Deno: {
   serve(
@@ -36,14 +34,16 @@ try {
 if (values.port) config.port = Number(values.port)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const parts = await buildServer({ config, builtins: builtinPlugins, assets: diskAssets(root) })
-for (const warning of [...configWarnings(config), ...proxmoxWarnings(config)]) parts.log.warn('config', { warning })
+for (const warning of startupWarnings(parts)) parts.log.warn('config', { warning })
 if (config.apiKeyGenerated) console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n`)
 Deno.serve(
   {
     hostname: config.host,
     port: config.port,
-    onListen: ({ hostname, port }) =>
-      parts.log.info('listening', { url: `http://${hostname}:${port}`, runtime: 'deno', config: config.source }),
+    onListen: ({ hostname, port }) => {
+      config.listen = hostPort(hostname, port)
+      parts.log.info('listening', { url: `http://${hostname}:${port}`, runtime: 'deno', config: config.source })
+    },
     // Never Deno's default error page.
     onError: () => errorResponse(new InternalError()),
   },

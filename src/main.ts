@@ -6,11 +6,11 @@ import './production.ts' // must stay the first import
 import { parseArgs } from 'node:util'
 import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
-import { ConfigError, configPathFrom, generateApiKey, loadConfigFile } from './config/load.ts'
-import { configWarnings } from './config/warnings.ts'
-import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
+import { loadedConfigReport } from './config/checks.ts'
+import { ConfigError, configPathFrom, generateApiKey, hostPort, loadConfigFile } from './config/load.ts'
+import { loadExternalPlugins } from './plugins/loader.ts'
 import { bunServeOptions } from './serve-bun.ts'
-import { buildServer } from './server.ts'
+import { buildServer, startupWarnings } from './server.ts'
 import { VERSION } from './version.ts'
 
 const HELP = `lws ${VERSION} — AWS-style REST API for Proxmox VE
@@ -44,7 +44,8 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
   if (flags.port) config.port = Number(flags.port)
   const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets } })
   const server = Bun.serve(bunServeOptions(parts, { hostname: config.host, port: config.port }))
-  for (const warning of [...configWarnings(config), ...proxmoxWarnings(config)]) parts.log.warn('config', { warning })
+  config.listen = hostPort(config.host, server.port ?? config.port)
+  for (const warning of startupWarnings(parts)) parts.log.warn('config', { warning })
 
   // Before the 'listening' line, which tells waiting tools the server is up.
   if (config.apiKeyGenerated) {
@@ -100,7 +101,17 @@ async function main(argv: string[]) {
       return serve(values)
     case 'config validate': {
       const config = loadOrExit(configPathFrom(values.config))
-      for (const warning of configWarnings(config)) console.error(`warning: ${warning}`)
+      // Plugin sections are judged by their plugins' schemas, so load the plugins (nothing is connected).
+      const external = await loadExternalPlugins(config.pluginsDir)
+      const plugins = [...builtinPlugins.map((plugin) => ({ plugin, source: 'builtin' })), ...external.loaded]
+      const { problems, warnings } = loadedConfigReport(config, plugins)
+      for (const warning of warnings) console.error(`warning: ${warning}`)
+      for (const f of external.failures) console.error(`warning: plugin ${f.path} not loaded: ${f.reason}`)
+      if (problems.length) {
+        console.error(`config ${config.source} is invalid:`)
+        for (const p of problems) console.error(`  ${p}`)
+        process.exit(1)
+      }
       console.log(`config ${config.source} is valid (${config.zones.length} availability zone(s))`)
       return
     }

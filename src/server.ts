@@ -9,7 +9,9 @@ import { DOCS_PATH } from './http/docs.ts'
 import type { LwsConfig } from './config/load.ts'
 import { ZoneRegistry, type ExecutorFactory } from './hosts/registry.ts'
 import { createLogger, type Logger } from './log.ts'
+import { loadedConfigReport } from './config/checks.ts'
 import { loadExternalPlugins } from './plugins/loader.ts'
+import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
 import type { LoadedPlugin, LwsPlugin } from './plugins/types.ts'
 
 export interface ServerParts extends BuiltApp {
@@ -18,6 +20,18 @@ export interface ServerParts extends BuiltApp {
   log: Logger
   /** What every runtime serves: the app behind the HTTP edge. */
   fetch: (req: Request, peer?: Peer) => Promise<Response>
+  /** Every plugin found, also those whose setup failed: their config sections are still checked. */
+  plugins: LoadedPlugin[]
+}
+
+/**
+ * What an entry logs once it is up: the same config report as
+ * `lws config validate` and POST /conf/validate (plugin sections refused by
+ * their schema included), and missing Proxmox tools on local AZs.
+ */
+export function startupWarnings(parts: Pick<ServerParts, 'config' | 'plugins'>): string[] {
+  const report = loadedConfigReport(parts.config, parts.plugins)
+  return [...report.problems, ...report.warnings, ...proxmoxWarnings(parts.config)]
 }
 
 export async function buildServer(opts: {
@@ -45,5 +59,5 @@ export async function buildServer(opts: {
     authFailuresPerMinute: opts.config.authFailuresPerMinute,
     docsPrefix: DOCS_PATH,
   })
-  return { ...built, config: opts.config, zones, log, fetch }
+  return { ...built, config: opts.config, zones, log, fetch, plugins }
 }

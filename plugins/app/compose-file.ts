@@ -23,14 +23,17 @@ export async function readComposeFile(
   if (requested.includes('\0')) throw new E.BadRequestError('compose_file: contains a NUL byte')
   if (requested.split(/[\\/]/).includes('..')) throw new E.BadRequestError('compose_file: `..` is not allowed')
   const outside = () => new E.BadRequestError(`compose_file: must be a file inside the configured app.compose_dir (${composeDir})`)
+  const wanted = resolve(composeDir, requested)
+  // A path outside is refused as written first, so the answer does not depend on the folder's state.
+  const lexicallyInside = inside(resolve(composeDir), wanted)
   let dir: string
   try {
     dir = await realpath(composeDir)
   } catch {
+    if (!lexicallyInside) throw outside()
     throw new E.NotFoundError(`compose_file: the configured app.compose_dir (${composeDir}) does not exist`)
   }
-  const wanted = resolve(composeDir, requested)
-  if (!inside(resolve(composeDir), wanted) && !inside(dir, wanted)) throw outside()
+  if (!lexicallyInside && !inside(dir, wanted)) throw outside()
   let real: string
   try {
     real = await realpath(wanted)

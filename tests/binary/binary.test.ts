@@ -59,6 +59,21 @@ describe('dist/lws', () => {
     expect(viaEnv.exitCode).toBe(1)
   })
 
+  test('config validate: a plugin section its plugin refuses makes the config invalid; a missing default size warns', () => {
+    const file = join(work, 'plugin-bad.yaml')
+    writeFileSync(file, `${config()}\napp:\n  compose_dir: 42\ninstance_sizes:\n  large: { memory: 1024, storage: 'local-lvm:8' }\n`)
+    const res = Bun.spawnSync([BIN, 'config', 'validate', '--config', file])
+    const err = res.stderr.toString()
+    expect(res.exitCode).toBe(1)
+    expect(err).toMatch(/app\.compose_dir: .*\(plugin app\)/)
+    expect(err).toContain('warning: instance_sizes.small: missing')
+  })
+
+  test('GET /conf shows the address the binary actually listens on', async () => {
+    const body = (await (await get('/api/v1/conf')).json()) as { listen: string }
+    expect(body.listen).toBe(new URL(server.url).host)
+  })
+
   test('serves health, docs and UI from the binary (no node_modules around)', async () => {
     expect(await (await get('/api/v1/health', null)).json()).toEqual({ status: 'ok' })
     const html = await (await get('/api/v1/docs', null)).text()

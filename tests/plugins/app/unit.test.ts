@@ -100,6 +100,10 @@ describe('config and compose_file', () => {
       for (const p of ['../secret.yml', join(base, 'secret.yml'), 'link.yml', 'blog/../../secret.yml', 'blog', dir, '/etc/passwd']) expect(await read(p)).toBe(400)
       expect(await read('nope.yml')).toBe(404)
       expect(await readComposeFile(c, join(base, 'missing'), 'x.yml').catch((e) => e.status)).toBe(404)
+      // Outside is 400 whatever state compose_dir is in: missing folder, or a file that does not exist.
+      for (const d of [join(base, 'missing'), dir]) {
+        for (const p of ['/etc/shadow', '/nonexistent/x.yml']) expect(await readComposeFile(c, d, p).catch((e) => e.status)).toBe(400)
+      }
     } finally {
       rmSync(base, { recursive: true, force: true })
     }
