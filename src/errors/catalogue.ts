@@ -52,6 +52,7 @@ const CODES = [
   'HOST_TIMEOUT',
   // What the Proxmox layer makes of a failed PVE command (src/proxmox/errors.ts).
   'PROXMOX_TOOLS_MISSING',
+  'HOST_BUSY',
   'HOST_COMMAND_FAILED',
   'INSTANCE_NOT_FOUND',
   'INSTANCE_EXISTS',
@@ -320,6 +321,25 @@ export class HostTimeoutError extends LwsError {
  * a local AZ on a machine that is not a Proxmox VE host, or a remote host
  * that is not one.
  */
+/**
+ * Every channel of the AZ's share is taken and its queue is full (or a
+ * stream found no free channel): refused at once, so the client retries
+ * instead of waiting for a 504.
+ */
+export class HostBusyError extends LwsError {
+  constructor(
+    readonly az: string,
+    readonly retryAfterS: number,
+    details: string,
+  ) {
+    super(503, 'Host busy', `${az}: ${details}`, 1, 'HOST_BUSY')
+  }
+
+  override headers(): Record<string, string> {
+    return { 'retry-after': String(this.retryAfterS) }
+  }
+}
+
 export class ProxmoxToolsMissingError extends LwsError {
   constructor(
     readonly az: string,

@@ -4,7 +4,23 @@
  * (pooled ssh2 connection, argv quoted by `shellQuote`).
  */
 
+/**
+ * Which part of an AZ's channels a command may use (exec/shares.ts): quick
+ * commands (reads, pct set, status probes) or long ones (worker tasks, exec
+ * inside a container). Streams have their own part. Long work can never
+ * take the channels kept for quick commands.
+ */
+export type Share = 'short' | 'long'
+
 export interface RunOptions {
+  /** Part of the AZ's channels to use (default 'short'). */
+  share?: Share
+  /**
+   * The command only reads: identical concurrent reads on one AZ share one
+   * run (exec/single-flight.ts), and it is stopped on the host once every
+   * caller has gone (their signals, or the request's, aborted).
+   */
+  read?: boolean
   /** Kill the command after this many ms (default: executor's default, 60 s). */
   timeoutMs?: number
   /** Bytes or text written to the command's stdin, then stdin is closed. */
