@@ -2,7 +2,7 @@
  * Proxmox test hosts (LAYOUT.md): sshd on 127.0.0.x in its own mount, PID, UTS, IPC
  * (and, for sessions, network) namespaces, with the pct/pvesh/... stand-ins on its PATH.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { dirname, join, resolve } from 'node:path'
 import { stringify } from 'yaml'
@@ -28,6 +28,15 @@ export interface TestHost {
   restartSshd(): Promise<void>
   /** Lines of /var/lib/pve-fixture/recorded.log (reboot/shutdown/poweroff/halt calls). */
   recorded(): Promise<string[]>
+  /**
+   * Makes `tool` (pct, pvesh, pveam, pvesm, pveversion) sleep `seconds` before
+   * it runs, for every call or only those whose arguments contain `match`:
+   * real Proxmox takes seconds per task and hundreds of ms per start. A
+   * later call for the same tool and match replaces the earlier one.
+   */
+  setDelay(tool: string, seconds: number, match?: string): void
+  /** Every tool back to its own speed. */
+  clearDelays(): void
   /** Runs argv inside the host (its namespaces and cgroups), like an SSH session does. */
   exec(argv: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }>
   /** Kills everything in the host, containers included; idempotent. */
@@ -240,6 +249,19 @@ export async function startTestHost(opts: TestHostOptions): Promise<TestHost> {
     },
     async recorded() {
       return readList(join(stateDir, 'fixture/recorded.log'))
+    },
+    setDelay(tool, seconds, match = '') {
+      if (!/^[a-z]+$/.test(tool) || /\s/.test(match) || !(seconds >= 0)) throw new Error(`setDelay: bad arguments ${tool} ${seconds} ${match}`)
+      const dir = join(stateDir, 'fixture/delay')
+      mkdirSync(dir, { recursive: true })
+      const file = join(dir, tool)
+      const kept = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l && l.split(' ')[1] !== (match || undefined)) : []
+      // Longest match first: the wrapper takes the first line that matches.
+      const lines = [...kept, `${seconds}${match ? ` ${match}` : ''}`].sort((a, b) => (b.split(' ')[1] ?? '').length - (a.split(' ')[1] ?? '').length)
+      writeFileSync(file, lines.join('\n') + '\n')
+    },
+    clearDelays() {
+      rmSync(join(stateDir, 'fixture/delay'), { recursive: true, force: true })
     },
     stop() {
       stopping ??= (async () => {

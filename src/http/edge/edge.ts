@@ -17,6 +17,7 @@ import {
   TooManyRequestsError,
   UriTooLongError,
 } from '../../errors/catalogue.ts'
+import { inRequestScope } from '../../context/request-scope.ts'
 import type { Logger } from '../../log.ts'
 import { AuthBrake } from './auth-brake.ts'
 import { readBody } from './body.ts'
@@ -134,7 +135,9 @@ export function createEdge(fetch: Handler, opts: EdgeOptions) {
       signal: req.signal,
     })
     setRequestMeta(forwarded, { id, address: peer.address })
-    const res = await idleAgainWhenDone(await fetch(forwarded), peer)
+    // Everything the app starts for this request (host commands included) can see whose it is.
+    const scope = { id, address: peer.address, signal: req.signal }
+    const res = await idleAgainWhenDone(await inRequestScope(scope, () => fetch(forwarded)), peer)
     if (res.status === 401) {
       if (hasKey) brake.fail(peer.address)
       log.warn('authentication failed', { client: peer.address, method: req.method, path, reason: hasKey ? 'wrong key' : 'no key', request_id: id })
