@@ -53,6 +53,7 @@ const CODES = [
   // What the Proxmox layer makes of a failed PVE command (src/proxmox/errors.ts).
   'PROXMOX_TOOLS_MISSING',
   'HOST_BUSY',
+  'CLIENT_GONE',
   'HOST_COMMAND_FAILED',
   'INSTANCE_NOT_FOUND',
   'INSTANCE_EXISTS',
