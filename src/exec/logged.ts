@@ -1,21 +1,35 @@
 /**
  * Wraps an executor so every host command leaves one structured log line
- * (AZ, argv with secrets masked, exit code, duration, dropped output), whichever
- * transport ran it.
+ * (AZ, argv with secrets masked, exit code, duration, dropped output, the
+ * request it ran for) and is counted in the metrics, whichever transport ran
+ * it.
  */
 import { MASK } from '../config/mask.ts'
+import { currentRequest } from '../context/request-scope.ts'
 import { LwsError } from '../errors/catalogue.ts'
 import type { Logger } from '../log.ts'
+import { observeHostCommand, type LwsMetrics } from '../metrics/metrics.ts'
 import { wasTruncated, type Executor, type RunOptions, type RunResult, type StreamHandle, type StreamOptions } from './executor.ts'
 
 export function maskArgv(argv: readonly string[], secretArgs: readonly number[] = []): string[] {
   return argv.map((a, i) => (secretArgs.includes(i) ? MASK : a))
 }
 
+/**
+ * `{ request_id }` of the request being served, `{}` outside one. Read when
+ * the command starts, in the caller's async context: the log line is written
+ * later, from wherever the transport resolved it.
+ */
+function requestFields(): { request_id?: string } {
+  const id = currentRequest()?.id
+  return id ? { request_id: id } : {}
+}
+
 export class LoggedExecutor implements Executor {
   constructor(
     readonly inner: Executor,
     private readonly log: Logger,
+    private readonly metrics?: LwsMetrics,
   ) {}
 
   get label(): string {
@@ -25,6 +39,7 @@ export class LoggedExecutor implements Executor {
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const started = performance.now()
     const shown = maskArgv(argv, opts.secretArgs)
+    const request = requestFields()
     try {
       const res = await this.inner.run(argv, opts)
       this.log.info('host command', {
@@ -33,30 +48,49 @@ export class LoggedExecutor implements Executor {
         exit_code: res.exitCode,
         duration_ms: Math.round(res.durationMs * 10) / 10,
         ...(wasTruncated(res) ? { truncated: res.truncated } : {}),
+        ...request,
       })
+      observeHostCommand(this.metrics, { az: this.label, argv, exitCode: res.exitCode, seconds: res.durationMs / 1000 })
       return res
     } catch (err) {
+      const ms = performance.now() - started
       this.log.warn('host command failed', {
         az: this.label,
         argv: shown,
         error: err instanceof LwsError ? err.details : String(err),
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+        duration_ms: Math.round(ms * 10) / 10,
+        ...request,
       })
+      observeHostCommand(this.metrics, { az: this.label, argv, exitCode: null, seconds: ms / 1000 })
       throw err
     }
   }
 
   async stream(argv: readonly string[], opts: StreamOptions = {}): Promise<StreamHandle> {
     const started = performance.now()
-    const handle = await this.inner.stream(argv, opts)
+    const request = requestFields()
+    const seconds = () => (performance.now() - started) / 1000
+    let handle: StreamHandle
+    try {
+      handle = await this.inner.stream(argv, opts)
+    } catch (err) {
+      observeHostCommand(this.metrics, { az: this.label, argv, exitCode: null, seconds: seconds() })
+      throw err
+    }
     const shown = maskArgv(argv, opts.secretArgs)
-    handle.exited.then((code) =>
-      this.log.info('host stream ended', {
-        az: this.label,
-        argv: shown,
-        exit_code: code,
-        duration_ms: Math.round(performance.now() - started),
-      }),
+    handle.exited.then(
+      (code) => {
+        this.log.info('host stream ended', {
+          az: this.label,
+          argv: shown,
+          exit_code: code,
+          duration_ms: Math.round(performance.now() - started),
+          ...request,
+        })
+        observeHostCommand(this.metrics, { az: this.label, argv, exitCode: code, seconds: seconds() })
+      },
+      // The consumer sees the rejection through its own handle; here it is only counted.
+      () => observeHostCommand(this.metrics, { az: this.label, argv, exitCode: null, seconds: seconds() }),
     )
     return handle
   }

@@ -7,8 +7,11 @@ import { BadRequestError, NotFoundError } from '../errors/catalogue.ts'
 import type { Executor } from '../exec/executor.ts'
 import { LocalExecutor } from '../exec/local.ts'
 import { LoggedExecutor } from '../exec/logged.ts'
+import { defaultShareLimits, SharedExecutor } from '../exec/shares.ts'
+import { SingleFlightExecutor } from '../exec/single-flight.ts'
 import { SshExecutor } from '../exec/ssh.ts'
 import type { Logger } from '../log.ts'
+import { type LwsMetrics, recordSingleFlightHit, registerPoolStats } from '../metrics/metrics.ts'
 import { matches } from '../proxmox/ids.ts'
 import { ProxmoxClient } from '../proxmox/client.ts'
 
@@ -17,8 +20,13 @@ export interface ZoneHandle {
   /** `region/az`, used in logs and errors. */
   readonly label: string
   readonly exec: Executor
+  /** The AZ's channels and their shares (metrics, tests). */
+  readonly channels: SharedExecutor
   readonly pve: ProxmoxClient
 }
+
+/** SSH channels one AZ's connection carries at once: below sshd's MaxSessions (10 by default). */
+export const CHANNELS_PER_AZ = 8
 
 export type ExecutorFactory = (zone: Zone, label: string) => Executor
 
@@ -29,6 +37,8 @@ export function defaultExecutorFactory(config: LwsConfig, log: Logger): Executor
       label,
       { host: zone.host, port: zone.port, user: zone.user, password: zone.password, keyFile: zone.keyFile, fingerprint: zone.fingerprint },
       {
+        // One more than the shares hand out: the channel that kills a stopped command never waits behind them.
+        maxChannels: CHANNELS_PER_AZ + 1,
         defaultTimeoutMs: config.commandTimeoutMs,
         defaultMaxOutputBytes: config.maxOutputBytes,
         onHostKey: zone.fingerprint
@@ -46,11 +56,21 @@ export class ZoneRegistry {
     private readonly config: LwsConfig,
     log: Logger,
     factory: ExecutorFactory = defaultExecutorFactory(config, log),
+    metrics?: LwsMetrics,
   ) {
     this.handles = config.zones.map((zone) => {
       const label = `${zone.region}/${zone.az}`
-      const exec = new LoggedExecutor(factory(zone, label), log)
-      return { zone, label, exec, pve: new ProxmoxClient(exec, { az: label, node: zone.node }) }
+      // Outermost first: identical reads join one run before any channel is taken; each run takes a
+      // channel of its share; only runs that reach the host are logged.
+      const transport = factory(zone, label)
+      const channels = new SharedExecutor(new LoggedExecutor(transport, log, metrics), defaultShareLimits(CHANNELS_PER_AZ), config.commandTimeoutMs)
+      const exec = new SingleFlightExecutor(channels, () => recordSingleFlightHit(metrics, label))
+      registerPoolStats(metrics, label, () => ({
+        ...channels.channels.stats(),
+        // The first connection is no reconnect.
+        reconnects: transport instanceof SshExecutor ? Math.max(0, transport.connectCount - 1) : 0,
+      }))
+      return { zone, label, exec, channels, pve: new ProxmoxClient(exec, { az: label, node: zone.node }) }
     })
   }
 
