@@ -72,6 +72,8 @@ if [ ! -e "$CONF" ]; then
   NEW_KEY=$("$BIN" keygen)
   umask 077
   sed -e "s|^api_key:.*|api_key: \"$NEW_KEY\"|" "$SRC/lws.config.yaml" >"$CONF.new"
+  # Operations and their logs live here (systemd's StateDirectory below creates it, mode 0700).
+  grep -q '^state_dir:' "$CONF.new" || printf '\nstate_dir: /var/lib/lws\n' >>"$CONF.new"
   chmod 0600 "$CONF.new"
   if [ "$(id -u)" -eq 0 ]; then chown root:root "$CONF.new"; fi
   mv "$CONF.new" "$CONF"
@@ -94,6 +96,10 @@ User=root
 ExecStart=$BIN serve --config $CONF
 Restart=on-failure
 RestartSec=3
+StateDirectory=lws
+StateDirectoryMode=0700
+# SIGTERM lets running operations finish (api.shutdown_grace, 30 s) before LWS exits.
+TimeoutStopSec=45
 Environment=LWS_LOG_LEVEL=info
 NoNewPrivileges=yes
 ProtectSystem=true

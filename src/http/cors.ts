@@ -9,8 +9,9 @@ export function corsPolicy(allowedOrigins: string[]) {
   return cors({
     origin: (request: Request) => allowed.has(request.headers.get('origin') ?? ''),
     methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['Content-Type', 'X-API-Key', 'X-Request-Id'],
-    exposeHeaders: ['X-Request-Id'],
+    // Operations: async preference, idempotent retries, resumed event streams (src/operations/http.ts).
+    allowedHeaders: ['Content-Type', 'X-API-Key', 'X-Request-Id', 'Idempotency-Key', 'Prefer', 'Last-Event-ID'],
+    exposeHeaders: ['X-Request-Id', 'LWS-Operation', 'Location', 'Preference-Applied', 'Idempotent-Replayed', 'Retry-After'],
     credentials: false,
     maxAge: 600,
   })
