@@ -11,15 +11,17 @@ import { diskAssets } from './assets/disk.ts'
 import { ConfigError, configPathFrom, hostPort, loadConfigFile } from './config/load.ts'
 import { errorResponse } from './http/edge/edge.ts'
 import { InternalError } from './errors/catalogue.ts'
+import { gracefulStop, recoverOperations } from './operations/shutdown.ts'
 import { buildServer, startupWarnings } from './server.ts'
 
 declare const Deno: {
   serve(
     opts: { hostname: string; port: number; onListen?: (a: { hostname: string; port: number }) => void; onError?: (e: unknown) => Response },
     handler: (r: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
-  ): { finished: Promise<void> }
+  ): { finished: Promise<void>; shutdown(): Promise<void> }
   args: string[]
   exit(code: number): never
+  addSignalListener(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
 }
 
 const { values } = parseArgs({ args: Deno.args, options: { config: { type: 'string', short: 'c' }, port: { type: 'string' } } })
@@ -36,7 +38,9 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const parts = await buildServer({ config, builtins: builtinPlugins, assets: diskAssets(root) })
 for (const warning of startupWarnings(parts)) parts.log.warn('config', { warning })
 if (config.apiKeyGenerated) console.error(`No api_key configured: generated one for this run:\n\n  ${config.apiKey}\n`)
-Deno.serve(
+// Before listening: what the previous process left unfinished ends in a known state.
+await recoverOperations(parts)
+const server = Deno.serve(
   {
     hostname: config.host,
     port: config.port,
@@ -49,3 +53,7 @@ Deno.serve(
   },
   (req, info) => parts.fetch(req, { address: info.remoteAddr.hostname }),
 )
+// Graceful: no new changes, running operations get api.shutdown_grace, then exit 0.
+const stop = gracefulStop(parts, { stopListening: () => server.shutdown(), exit: (code) => Deno.exit(code) })
+Deno.addSignalListener('SIGTERM', () => void stop())
+Deno.addSignalListener('SIGINT', () => void stop())

@@ -8,9 +8,11 @@ import { builtinPlugins } from '../plugins/index.ts'
 import { swaggerAssets, uiAssets } from './assets/bun-embedded.ts'
 import { loadedConfigReport } from './config/checks.ts'
 import { ConfigError, configPathFrom, generateApiKey, hostPort, loadConfigFile } from './config/load.ts'
+import { gracefulStop, recoverOperations } from './operations/shutdown.ts'
 import { loadExternalPlugins } from './plugins/loader.ts'
 import { bunServeOptions } from './serve-bun.ts'
 import { buildServer, startupWarnings } from './server.ts'
+import { openStore } from './store/index.ts'
 import { VERSION } from './version.ts'
 
 const HELP = `lws ${VERSION} — AWS-style REST API for Proxmox VE
@@ -43,6 +45,8 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
   if (flags.host) config.host = flags.host
   if (flags.port) config.port = Number(flags.port)
   const parts = await buildServer({ config, builtins: builtinPlugins, assets: { swagger: swaggerAssets, ui: uiAssets } })
+  // Before listening: what the previous process left unfinished ends in a known state.
+  await recoverOperations(parts)
   const server = Bun.serve(bunServeOptions(parts, { hostname: config.host, port: config.port }))
   config.listen = hostPort(config.host, server.port ?? config.port)
   for (const warning of startupWarnings(parts)) parts.log.warn('config', { warning })
@@ -58,11 +62,8 @@ async function serve(flags: { config?: string; host?: string; port?: string }) {
     zones: parts.zones.list().map((z) => z.label),
     plugins: parts.mounted.map((p) => `${p.plugin.name}@${p.plugin.version}`),
   })
-  const stop = async () => {
-    server.stop()
-    await parts.zones.closeAll()
-    process.exit(0)
-  }
+  // Graceful: no new changes, running operations get api.shutdown_grace, then exit 0.
+  const stop = gracefulStop(parts, { stopListening: () => server.stop(), exit: (code) => process.exit(code) })
   process.on('SIGINT', stop)
   process.on('SIGTERM', stop)
 }
@@ -74,10 +75,13 @@ async function pluginsList(flags: { config?: string }) {
     builtins: builtinPlugins,
     assets: { swagger: swaggerAssets, ui: uiAssets },
     log: { debug() {}, info() {}, warn() {}, error() {} },
+    // Nothing to keep: the service's state file is not touched.
+    store: await openStore(null),
   })
   for (const lp of parts.mounted) console.log(`${lp.plugin.name}\t${lp.plugin.version}\t${lp.source}`)
   for (const f of parts.failures) console.log(`(skipped)\t-\t${f.path}: ${f.reason}`)
   await parts.zones.closeAll()
+  await parts.store.close()
 }
 
 async function main(argv: string[]) {

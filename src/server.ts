@@ -10,9 +10,13 @@ import type { LwsConfig } from './config/load.ts'
 import { ZoneRegistry, type ExecutorFactory } from './hosts/registry.ts'
 import { createLogger, type Logger } from './log.ts'
 import { loadedConfigReport } from './config/checks.ts'
+import { meterRequests } from './metrics/http.ts'
+import { createMetrics, type LwsMetrics } from './metrics/metrics.ts'
+import { Operations } from './operations/service.ts'
 import { loadExternalPlugins } from './plugins/loader.ts'
 import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
 import type { LoadedPlugin, LwsPlugin } from './plugins/types.ts'
+import { openStore, type Store } from './store/index.ts'
 
 export interface ServerParts extends BuiltApp {
   config: LwsConfig
@@ -22,6 +26,14 @@ export interface ServerParts extends BuiltApp {
   fetch: (req: Request, peer?: Peer) => Promise<Response>
   /** Every plugin found, also those whose setup failed: their config sections are still checked. */
   plugins: LoadedPlugin[]
+  /** The state database (state_dir; in memory for inline configs). Close it last: `await store.close()`. */
+  store: Store
+  /**
+   * Every change as an operation (src/operations/). A serving entry calls
+   * `operations.recover()` before it listens and `operations.drain(grace)`
+   * on SIGTERM (see operations/shutdown.ts).
+   */
+  operations: Operations
 }
 
 /**
@@ -40,18 +52,26 @@ export async function buildServer(opts: {
   assets: { swagger: AssetSource; ui: AssetSource }
   log?: Logger
   executorFactory?: ExecutorFactory
+  /** One registry per server (GET /api/v1/metrics); a fresh one when absent. */
+  metrics?: LwsMetrics
+  /** The state store to use instead of opening config.stateDir (e.g. an in-memory one for `lws plugins list`). */
+  store?: Store
 }): Promise<ServerParts> {
   const log = opts.log ?? createLogger()
-  const zones = new ZoneRegistry(opts.config, log, opts.executorFactory)
+  const metrics = opts.metrics ?? createMetrics()
+  const zones = new ZoneRegistry(opts.config, log, opts.executorFactory, metrics)
+  const store = opts.store ?? (await openStore(opts.config.stateDir))
+  const operations = new Operations(store, { log, retentionDays: opts.config.operationsRetentionDays })
   const external = await loadExternalPlugins(opts.config.pluginsDir)
   const plugins: LoadedPlugin[] = [
     ...opts.builtins.map((plugin) => ({ plugin, source: 'builtin' })),
     ...external.loaded,
   ]
-  const built = await createApp({ config: opts.config, zones, log, plugins, assets: opts.assets })
+  const built = await createApp({ config: opts.config, zones, log, plugins, assets: opts.assets, metrics, operations })
   for (const f of external.failures) log.error('plugin skipped', { path: f.path, reason: f.reason })
   built.failures.unshift(...external.failures)
-  const fetch = createEdge((req) => built.app.fetch(req), {
+  // Outside the edge, so answers the edge gives itself (413, 429, ...) are counted too.
+  const edge = createEdge((req) => built.app.fetch(req), {
     log,
     maxBodyBytes: opts.config.maxBodyBytes,
     bodyTimeoutMs: opts.config.bodyTimeoutMs,
@@ -59,5 +79,6 @@ export async function buildServer(opts: {
     authFailuresPerMinute: opts.config.authFailuresPerMinute,
     docsPrefix: DOCS_PATH,
   })
-  return { ...built, config: opts.config, zones, log, fetch, plugins }
+  const fetch = meterRequests(metrics, edge)
+  return { ...built, config: opts.config, zones, log, fetch, plugins, store, operations }
 }

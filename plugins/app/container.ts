@@ -1,14 +1,15 @@
 /**
- * Running scripts inside a container. Non-streaming calls go through
- * ProxmoxClient.exec (`pct exec <vmid> -- sh -c <script>`: pct refusals become
- * 404/409, timeouts 504); streaming calls through ProxmoxClient.execStream.
+ * Running scripts inside a container: ProxmoxClient.execScript (`pct exec
+ * <vmid> -- sh -c <script> sh <args...>`: pct refusals become 404/409,
+ * timeouts 504), streamed through execScriptStream. A script is constant
+ * text; request values are its arguments (shell.ts).
  */
 import type { StreamHandle } from '../../src/exec/executor.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
 import type { ExecOutput } from '../../src/proxmox/client.ts'
 import type { ExecResult } from '../../src/proxmox/schemas.ts'
 import type { AppContext } from './context.ts'
-import { MARK } from './shell.ts'
+import { MARK, type Script } from './shell.ts'
 
 export interface RunInOptions {
   stdin?: string
@@ -16,13 +17,20 @@ export interface RunInOptions {
   signal?: AbortSignal
 }
 
-export function runIn(c: AppContext, zone: ZoneHandle, id: string, script: string, opts: RunInOptions = {}): Promise<ExecOutput> {
-  return zone.pve.exec(c.ids.assertVmid(id), script, opts)
+/** A script with arguments, or a constant one (a string) without. */
+export type Runnable = Script | string
+
+const parts = (r: Runnable): Script => (typeof r === 'string' ? { script: r, args: [] } : r)
+
+export function runIn(c: AppContext, zone: ZoneHandle, id: string, what: Runnable, opts: RunInOptions = {}): Promise<ExecOutput> {
+  const { script, args } = parts(what)
+  return zone.pve.execScript(c.ids.assertVmid(id), script, args, opts)
 }
 
-/** `pct exec <vmid> -- sh -c <script>` with its output as streams (for `docker logs -f`, setup progress). */
-export function streamIn(c: AppContext, zone: ZoneHandle, id: string, script: string, signal?: AbortSignal): Promise<StreamHandle> {
-  return zone.pve.execStream(c.ids.assertVmid(id), script, signal ? { signal } : {})
+/** The same with its output as streams (for `docker logs -f`, setup progress). */
+export function streamIn(c: AppContext, zone: ZoneHandle, id: string, what: Runnable, signal?: AbortSignal): Promise<StreamHandle> {
+  const { script, args } = parts(what)
+  return zone.pve.execScriptStream(c.ids.assertVmid(id), script, args, signal ? { signal } : {})
 }
 
 const hasMarker = (stderr: string, marker: string) => stderr.split('\n').some((l) => l.trim() === marker)

@@ -2,7 +2,6 @@
  * What every app route receives: the host's PluginContext plus the plugin's
  * schemas and config.
  */
-import type { ZoneHandle } from '../../src/hosts/registry.ts'
 import type { PluginContext } from '../../src/plugins/types.ts'
 import { appConfig, type AppConfig } from './config.ts'
 import { appSchemas, type AppSchemas } from './schemas.ts'
@@ -14,9 +13,4 @@ export interface AppContext extends PluginContext {
 
 export function appContext(ctx: PluginContext): AppContext {
   return { ...ctx, s: appSchemas(ctx), cfg: appConfig(ctx) }
-}
-
-/** `{region, az}` of a zone, as every answer reports it. */
-export function placementOf(zone: ZoneHandle): { region: string; az: string } {
-  return { region: zone.zone.region, az: zone.zone.az }
 }

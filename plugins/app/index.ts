@@ -14,6 +14,7 @@ import { setupRoute } from './routes/setup.ts'
 const plugin: LwsPlugin = {
   name: 'app',
   version: '0.1.0',
+  hostApi: '^1.0',
   description: 'Docker inside containers: setup, run, compose deploy, logs',
   configKey: 'app',
   // The same rules appConfig() (config.ts) applies at setup, NUL check included, so validation and setup agree.

@@ -2,7 +2,8 @@
  * Schemas and name patterns shared by the app routes. Built from the host's
  * `t` so validation and the OpenAPI document are the host's own. Every name
  * that reaches a command inside a container has a strict pattern here, and the
- * routes check it again (names.ts) right before building the command.
+ * routes check it again (names.ts) right before building the command. The
+ * instance id and the region/az fields are the core's (`ctx.schemas`).
  */
 import type { PluginContext } from '../../src/plugins/types.ts'
 
@@ -17,13 +18,9 @@ export const NAME_PATTERNS = {
 
 export const SUPPORTED_PACKAGES = ['docker'] as const
 
-export function appSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schemas' | 'ids'>) {
-  const InstanceId = t.String({ pattern: ids.PATTERNS.vmid, description: 'Container id (Proxmox VMID, 100–999999999)', examples: ['100'] })
-  const InstanceIdParams = t.Object({ instance_id: InstanceId })
-  const zoneBody = {
-    region: t.Optional(schemas.RegionName),
-    az: t.Optional(schemas.AzName),
-  }
+export function appSchemas({ t, schemas }: Pick<PluginContext, 't' | 'schemas'>) {
+  const { InstanceId, InstanceIdParams } = schemas
+  const zoneBody = schemas.zoneFields
   const placement = {
     instance_id: t.String({ description: 'The LXC container' }),
     region: t.String({ description: 'Region of the container' }),

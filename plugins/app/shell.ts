@@ -1,14 +1,19 @@
 /**
- * The shell text run inside containers (`pct exec <vmid> -- sh -c <script>`).
- * Every value that comes from a request enters a script only as a word made by
- * `quoteArg` (src/exec/quote.ts), after its name pattern was checked; file
- * contents never enter a script (they go in on stdin). Everything else here is
- * constant text.
+ * The scripts run inside containers, through ProxmoxClient.execScript
+ * (`pct exec <vmid> -- sh -c <script> sh <args...>`). Every script is
+ * constant text; a value that comes from a request reaches it only as a
+ * positional argument (`$1`, `"$@"`), after its name pattern was checked, so
+ * it is never parsed as shell code. File contents go in on stdin.
  *
  * Scripts report their own refusals with a marker line on stderr and a fixed
  * exit code (see MARK), so the routes can answer 409/404 instead of 500.
  */
-import { quoteArg } from '../../src/exec/quote.ts'
+
+/** A fixed script and the values it takes as `$1`, `$2`, … */
+export interface Script {
+  script: string
+  args: string[]
+}
 
 /** Where deployed compose projects live inside a container: `<APPS_DIR>/<project>/compose.yaml`. */
 export const APPS_DIR = '/opt/lws/apps'
@@ -35,35 +40,39 @@ const PICK_COMPOSE = [
 
 const projectDir = (project: string) => `${APPS_DIR}/${project}`
 
+const lines = (...l: string[]) => l.join('\n')
+
 /**
- * `docker run <args...>`: each element one single-quoted word, never re-split.
+ * `docker run <args...>`: each element one argument (`"$@"`), never re-split.
  * `--cidfile` (a random path in the container's /tmp) tells the new container's
  * id even without `-d`; it is reported on the last stderr line.
  */
-export function runScript(args: readonly string[], cidFile: string): string {
-  return [
+export function runScript(args: readonly string[], cidFile: string): Script {
+  const script = lines(
     NEED_DOCKER,
-    `cid=${quoteArg(cidFile)}`,
-    `docker run --cidfile "$cid" ${args.map(quoteArg).join(' ')}`,
+    'cid=$1',
+    'shift',
+    'docker run --cidfile "$cid" "$@"',
     'rc=$?',
     `if [ -s "$cid" ]; then printf '\\n${MARK.cid} %s\\n' "$(cat "$cid")" >&2; fi`,
     'rm -f "$cid"',
     'exit $rc',
-  ].join('\n')
+  )
+  return { script, args: [cidFile, ...args] }
 }
 
 /** `docker logs [--tail N] [-f] [--timestamps] <name>`, stdout and stderr merged in order. */
-export function logsScript(name: string, opts: { lines: number; follow: boolean; timestamps?: boolean }): string {
-  const args = ['docker', 'logs', '--tail', String(opts.lines)]
+export function logsScript(name: string, opts: { lines: number; follow: boolean; timestamps?: boolean }): Script {
+  const args = ['--tail', String(opts.lines)]
   if (opts.follow) args.push('--follow')
   if (opts.timestamps) args.push('--timestamps')
   args.push(name)
-  return [NEED_DOCKER, `exec ${args.map(quoteArg).join(' ')} 2>&1`].join('\n')
+  return { script: lines(NEED_DOCKER, 'exec docker logs "$@" 2>&1'), args }
 }
 
 /** Prints the container's id if it exists (exit 0), else docker's error (exit 1). */
-export function inspectScript(name: string): string {
-  return [NEED_DOCKER, `exec docker inspect --type container --format '{{.Id}}' ${quoteArg(name)}`].join('\n')
+export function inspectScript(name: string): Script {
+  return { script: lines(NEED_DOCKER, `exec docker inspect --type container --format '{{.Id}}' "$1"`), args: [name] }
 }
 
 /** JSON fields of one `docker ps` row (constant Go template). */
@@ -75,10 +84,10 @@ const PS_FORMAT =
 export const LIST_SEPARATOR = 'LWS_PROJECTS'
 
 /** Every Docker container (one JSON per line), the separator, then `<project> <auto_start 0|1>` per LWS project folder. */
-export function listScript(): string {
-  return [
+export function listScript(): Script {
+  const script = lines(
     NEED_DOCKER,
-    `docker ps --all --no-trunc --format ${quoteArg(PS_FORMAT)} || exit $?`,
+    'docker ps --all --no-trunc --format "$1" || exit $?',
     `echo ${LIST_SEPARATOR}`,
     `for d in ${APPS_DIR}/*/; do`,
     `  [ -f "\${d}${COMPOSE_FILE}" ] || continue`,
@@ -87,51 +96,45 @@ export function listScript(): string {
     '  echo "$n $a"',
     'done',
     'exit 0',
-  ].join('\n')
+  )
+  return { script, args: [PS_FORMAT] }
 }
 
 /**
  * Writes stdin to `<project dir>/<file>` (atomically: a temporary file, then mv).
  * `mode: 'new'` refuses an existing project; `'existing'` requires one.
  */
-export function writeFileScript(project: string, file: typeof COMPOSE_FILE | typeof AUTOSTART_FILE, mode: 'new' | 'existing'): string {
-  const d = quoteArg(projectDir(project))
+export function writeFileScript(project: string, file: typeof COMPOSE_FILE | typeof AUTOSTART_FILE, mode: 'new' | 'existing'): Script {
   const check =
     mode === 'new'
       ? `if [ -e "$d/${COMPOSE_FILE}" ]; then echo ${MARK.exists} >&2; exit 3; fi`
       : `[ -f "$d/${COMPOSE_FILE}" ] || { echo ${MARK.noProject} >&2; exit 4; }`
-  return [
-    NEED_DOCKER,
-    PICK_COMPOSE,
-    `d=${d}`,
-    check,
-    'mkdir -p "$d" || exit 1',
-    `cat > "$d/.${file}.new" && mv -f "$d/.${file}.new" "$d/${file}"`,
-  ].join('\n')
+  const script = lines(NEED_DOCKER, PICK_COMPOSE, 'd=$1', check, 'mkdir -p "$d" || exit 1', `cat > "$d/.${file}.new" && mv -f "$d/.${file}.new" "$d/${file}"`)
+  return { script, args: [projectDir(project)] }
 }
 
 /** Prints a deployed project's compose file. */
-export function readComposeScript(project: string): string {
-  const f = quoteArg(`${projectDir(project)}/${COMPOSE_FILE}`)
-  return `[ -f ${f} ] || { echo ${MARK.noProject} >&2; exit 4; }\nexec cat ${f}`
+export function readComposeScript(project: string): Script {
+  return { script: lines('f=$1', `[ -f "$f" ] || { echo ${MARK.noProject} >&2; exit 4; }`, 'exec cat "$f"'), args: [`${projectDir(project)}/${COMPOSE_FILE}`] }
 }
 
 /** Removes the auto_start override of a project (no error when absent). */
-export function removeAutostartScript(project: string): string {
-  return [`d=${quoteArg(projectDir(project))}`, `[ -f "$d/${COMPOSE_FILE}" ] || { echo ${MARK.noProject} >&2; exit 4; }`, `rm -f "$d/${AUTOSTART_FILE}"`].join('\n')
+export function removeAutostartScript(project: string): Script {
+  const script = lines('d=$1', `[ -f "$d/${COMPOSE_FILE}" ] || { echo ${MARK.noProject} >&2; exit 4; }`, `rm -f "$d/${AUTOSTART_FILE}"`)
+  return { script, args: [projectDir(project)] }
 }
 
 export type ComposeAction = 'install' | 'update' | 'start' | 'stop' | 'remove'
 
-/** Runs compose for an existing project folder; output merged in order. */
-export function composeScript(project: string, action: ComposeAction, opts: { pull?: boolean; removeVolumes?: boolean } = {}): string {
+/** Runs compose for an existing project folder; output merged in order. Arguments: the project folder, the project name. */
+export function composeScript(project: string, action: ComposeAction, opts: { pull?: boolean; removeVolumes?: boolean } = {}): Script {
   const head = [
     NEED_DOCKER,
     PICK_COMPOSE,
-    `d=${quoteArg(projectDir(project))}`,
+    'd=$1 p=$2',
     `[ -f "$d/${COMPOSE_FILE}" ] || { echo ${MARK.noProject} >&2; exit 4; }`,
     'cd "$d" || exit 1',
-    `set -- -p ${quoteArg(project)} -f ${COMPOSE_FILE}`,
+    `set -- -p "$p" -f ${COMPOSE_FILE}`,
     `if [ -f ${AUTOSTART_FILE} ]; then set -- "$@" -f ${AUTOSTART_FILE}; fi`,
   ]
   const body: string[] = []
@@ -155,17 +158,17 @@ export function composeScript(project: string, action: ComposeAction, opts: { pu
       body.push(
         `{ lws_compose "$@" down --remove-orphans${opts.removeVolumes ? ' --volumes' : ''} 2>&1 || { ` +
           'echo "(compose down failed; removing the project\'s containers by label)"; ' +
-          `ids=$(docker ps -aq --filter ${quoteArg(`label=com.docker.compose.project=${project}`)}); ` +
+          'ids=$(docker ps -aq --filter "label=com.docker.compose.project=$p"); ' +
           'if [ -n "$ids" ]; then docker rm -f $ids 2>&1; fi; }; }',
       )
       body.push('cd / && rm -rf -- "$d"')
       break
   }
   // `set -e` semantics for the body only: stop at the first failing step.
-  return [...head, body.map((l) => `${l} || exit $?`).join('\n')].join('\n')
+  return { script: lines(...head, body.map((l) => `${l} || exit $?`).join('\n')), args: [projectDir(project), project] }
 }
 
 /** The compose command the container has, and whether docker is there at all (markers). */
-export function composeProbeScript(): string {
-  return [NEED_DOCKER, PICK_COMPOSE, 'lws_compose version 2>&1 | head -n 1'].join('\n')
+export function composeProbeScript(): Script {
+  return { script: lines(NEED_DOCKER, PICK_COMPOSE, 'lws_compose version 2>&1 | head -n 1'), args: [] }
 }

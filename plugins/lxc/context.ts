@@ -2,7 +2,7 @@
  * What every lxc route receives: the host's PluginContext plus the plugin's
  * own shared state (schemas, VMID allocator, per-AZ create slots).
  */
-import { Semaphore } from '../../src/exec/semaphore.ts'
+import type { Semaphore } from '../../src/exec/semaphore.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
 import type { PluginContext } from '../../src/plugins/types.ts'
 import { lxcSchemas, type LxcSchemas } from './schemas.ts'
@@ -28,13 +28,8 @@ export function lxcContext(ctx: PluginContext): LxcContext {
     allocator: new VmidAllocator(ctx.config.startVmid),
     createSlots(zone) {
       let s = slots.get(zone.label)
-      if (!s) slots.set(zone.label, (s = new Semaphore(CREATES_PER_AZ)))
+      if (!s) slots.set(zone.label, (s = new ctx.Semaphore(CREATES_PER_AZ)))
       return s
     },
   }
-}
-
-/** `{region, az}` of a zone, as every answer reports it. */
-export function placementOf(zone: ZoneHandle): { region: string; az: string } {
-  return { region: zone.zone.region, az: zone.zone.az }
 }

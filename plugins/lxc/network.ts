@@ -1,7 +1,9 @@
 /**
  * The create request's network fields → `net0` of each new container. With
  * count > 1 and a static `ip`, containers get consecutive addresses (ip, ip+1,
- * ...) inside the same subnet, since one address cannot be shared.
+ * ...) inside the same subnet, since one address cannot be shared. Every one
+ * must be a host address of the subnet (`ctx.net`, RFC 3021): not the network
+ * or broadcast address of a /8–/30; both addresses of a /31; the one of a /32.
  */
 import type { NetOptions } from '../../src/proxmox/options.ts'
 import type { LxcContext } from './context.ts'
@@ -13,17 +15,6 @@ export interface NetworkInput {
   dhcp?: boolean
 }
 
-const DOTTED = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/
-
-function toInt(ip: string): number {
-  const m = DOTTED.exec(ip)!
-  return ((+m[1]! << 24) | (+m[2]! << 16) | (+m[3]! << 8) | +m[4]!) >>> 0
-}
-
-function toDotted(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.')
-}
-
 /** `24`, `/24` or `255.255.255.0` → 24 (prefixes 8–32, as PVE allows). */
 export function prefixLength(c: LxcContext, netmask: string | number): number {
   const bad = () => new c.errors.BadRequestError(`netmask: invalid value ${JSON.stringify(String(netmask)).slice(0, 40)} (expected a prefix length 8–32 or a dotted mask)`, 'VALIDATION_FAILED')
@@ -32,9 +23,9 @@ export function prefixLength(c: LxcContext, netmask: string | number): number {
   if (/^\d{1,2}$/.test(text)) {
     prefix = Number(text)
   } else if (c.ids.matches('ipv4', text)) {
-    const mask = toInt(text)
-    prefix = 32 - Math.log2(((~mask) >>> 0) + 1)
-    if (!Number.isInteger(prefix)) throw bad() // not contiguous ones
+    const fromMask = c.net.prefixOfMask(text)
+    if (fromMask === undefined) throw bad() // not contiguous ones
+    prefix = fromMask
   } else {
     throw bad()
   }
@@ -56,21 +47,17 @@ export function buildNetworks(c: LxcContext, input: NetworkInput, count: number)
   const ip = c.ids.assertPattern('ipv4', input.ip, 'ip')
   const prefix = prefixLength(c, input.netmask ?? 24)
   const gw = input.gateway === undefined ? undefined : c.ids.assertPattern('ipv4', input.gateway, 'gateway')
-  const first = toInt(ip)
-  const hostBits = 32 - prefix
-  const network = ((first >>> hostBits) << hostBits) >>> 0
-  const last = (network + 2 ** hostBits - 1) >>> 0
-  const out: NetOptions[] = []
-  for (let i = 0; i < count; i++) {
-    const addr = first + i
-    // /31 and /32 have no broadcast address to avoid.
-    const limit = prefix >= 31 ? last : last - 1
-    if (addr > limit) {
-      throw new c.errors.BadRequestError(`ip: ${count} consecutive addresses from ${ip} do not fit in ${toDotted(network)}/${prefix}`, 'VALIDATION_FAILED')
-    }
-    const net: NetOptions = { bridge, ip: `${toDotted(addr)}/${prefix}` }
-    if (gw !== undefined) net.gw = gw
-    out.push(net)
+  const addresses = c.net.consecutiveHosts(ip, prefix, count)
+  if (!addresses) {
+    const subnet = c.net.subnetOf(ip, prefix)
+    const why = c.net.isHostOf(subnet, ip)
+      ? `${count} consecutive addresses from ${ip} do not fit in ${subnet.cidr}`
+      : `${ip} is the ${ip === subnet.broadcast ? 'broadcast' : 'network'} address of ${subnet.cidr}, not a host address`
+    throw new c.errors.BadRequestError(`ip: ${why}`, 'VALIDATION_FAILED')
   }
-  return out
+  return addresses.map((addr): NetOptions => {
+    const net: NetOptions = { bridge, ip: `${addr}/${prefix}` }
+    if (gw !== undefined) net.gw = gw
+    return net
+  })
 }

@@ -2,13 +2,14 @@
  * Schemas shared by the lxc routes. Built from the host's `t` (PluginContext)
  * so validation and the OpenAPI document are the host's own; every value that
  * can reach a command line carries the strict pattern from src/proxmox/ids.ts.
+ * The instance id and the region/az fields are the core's (`ctx.schemas`).
  */
 import type { PluginContext } from '../../src/plugins/types.ts'
 
 export function lxcSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schemas' | 'ids'>) {
   const P = ids.PATTERNS
 
-  const InstanceId = t.String({ pattern: P.vmid, description: 'Container id (Proxmox VMID, 100–999999999)', examples: ['100'] })
+  const { InstanceId, InstanceIdParams } = schemas
   // The seed sends ids as strings (`["100","101"]`); integers are accepted too. t.Number with
   // multipleOf, not Elysia's t.Integer: that one also takes any numeric string (`0x64`, `1e3`,
   // ` 100`) and converts it, so a malformed id would act on some other container.
@@ -19,12 +20,7 @@ export function lxcSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schem
     description: 'Container ids, as strings or integers (1–100; duplicates are ignored)',
     examples: [['100', '101']],
   })
-  const InstanceIdParams = t.Object({ instance_id: InstanceId })
-
-  const zoneBody = {
-    region: t.Optional(schemas.RegionName),
-    az: t.Optional(schemas.AzName),
-  }
+  const zoneBody = schemas.zoneFields
 
   const SnapshotName = t.String({
     pattern: P.snapshotName,

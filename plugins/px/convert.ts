@@ -69,8 +69,9 @@ export interface StatusParts {
 export function buildStatus({ where, node: ns, storages, containers, resource }: StatusParts): StatusResponse {
   const cpus = ns.cpuinfo.cpus
   const [l1 = 0, l5 = 0, l15 = 0] = ns.loadavg
-  // `cpu` of /nodes/<node>/status is always 0 from a fresh pvesh (facts §16.3);
-  // pvestatd's sample in /cluster/resources is the real figure.
+  // `cpu` of /nodes/<node>/status is always 0 from a fresh pvesh (a delta
+  // within one process, pve-common `src/PVE/ProcFSTools.pm` `read_proc_stat`);
+  // pvestatd's sample in /cluster/resources (pve-manager `PVE/API2/Cluster.pm`) is the real figure.
   const fromResources = resource?.cpu
   const usage =
     fromResources !== undefined

@@ -5,13 +5,13 @@
  */
 import type { Static, TNumber } from '@sinclair/typebox'
 import type { PluginContext } from '../../src/plugins/types.ts'
-import { STORAGE_CONTENT_TYPES, TEMPLATE_SECTIONS } from '../../src/proxmox/options.ts'
 
 /** Per-host deadline of the reachability checks, in milliseconds. */
 export const PROBE_TIMEOUT = { default: 3000, min: 100, max: 30_000 } as const
 
-export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schemas' | 'ids'>) {
-  const { RegionName, AzName } = schemas
+export function pxSchemas({ t, schemas, ids, proxmox }: Pick<PluginContext, 't' | 'schemas' | 'ids' | 'proxmox'>) {
+  const { RegionName } = schemas
+  const { STORAGE_CONTENT_TYPES, TEMPLATE_SECTIONS } = proxmox
   const Bytes = (description: string) => t.Number({ minimum: 0, description: `${description}, bytes` })
   const Percent = (description: string) => t.Number({ minimum: 0, description: `${description}, percent (0–100, 2 decimals)` })
 
@@ -197,10 +197,9 @@ export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schema
   return {
     // requests
     HostsQuery: t.Object({ region: t.Optional(RegionName), timeout_ms: t.Optional(TimeoutMs) }),
-    ZoneQuery: t.Object({ region: t.Optional(RegionName), az: t.Optional(AzName) }),
+    ZoneQuery: t.Object({ ...schemas.zoneFields }),
     StorageQuery: t.Object({
-      region: t.Optional(RegionName),
-      az: t.Optional(AzName),
+      ...schemas.zoneFields,
       content: t.Optional(
         t.Union(
           STORAGE_CONTENT_TYPES.map((c) => t.Literal(c)),
@@ -209,15 +208,13 @@ export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schema
       ),
     }),
     TemplatesQuery: t.Object({
-      region: t.Optional(RegionName),
-      az: t.Optional(AzName),
+      ...schemas.zoneFields,
       storage: t.Optional(StorageId),
       available: t.Optional(t.Boolean({ description: 'also list what `pveam available` offers', default: false })),
       section: t.Optional(Section),
     }),
     DownloadBody: t.Object({
-      region: t.Optional(RegionName),
-      az: t.Optional(AzName),
+      ...schemas.zoneFields,
       storage: StorageId,
       template: t.String({
         pattern: ids.PATTERNS.templateName,
@@ -228,8 +225,7 @@ export function pxSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schema
     }),
     RebootBody: t.Optional(
       t.Object({
-        region: t.Optional(RegionName),
-        az: t.Optional(AzName),
+        ...schemas.zoneFields,
         confirm: t.Optional(t.Boolean({ description: 'must be true, or nothing is sent' })),
       }),
     ),

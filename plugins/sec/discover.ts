@@ -5,10 +5,10 @@
  * other within one time limit; what the limit cuts short is reported.
  */
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
-import { shellQuote } from '../../src/exec/quote.ts'
+import type { Deadline } from '../../src/util/deadline.ts'
 import type { SecContext } from './context.ts'
 import { parseIpAddrShow, type InterfaceAddress } from './subnets.ts'
-import { parseSweepOutput, sweepArgv, sweepTimeoutMs, type FoundHost, type SweepParams } from './sweep-script.ts'
+import { parseSweepOutput, SWEEP_SCRIPT, sweepArgs, sweepTimeoutMs, type FoundHost, type SweepParams } from './sweep-script.ts'
 
 /** Time for listing addresses (`ip -o -4 addr show`). */
 const LIST_TIMEOUT_MS = 15_000
@@ -37,39 +37,38 @@ export interface LevelResult {
   subnets: SubnetResult[]
 }
 
-/** Where a sweep runs: the host (argv through the executor) or a container (pct exec). */
+/** Where a sweep runs: the host (`sh -c SCRIPT sweep ARGS...` through the executor) or a container (pct exec). */
 interface Runner {
-  run(argv: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode: number }>
+  run(args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode: number }>
 }
 
 function hostRunner(zone: ZoneHandle): Runner {
-  return { run: (argv, timeoutMs) => zone.exec.run(argv, { timeoutMs }) }
+  return { run: (args, timeoutMs) => zone.exec.run(['sh', '-c', SWEEP_SCRIPT, 'sweep', ...args], { timeoutMs }) }
 }
 
 function containerRunner(zone: ZoneHandle, vmid: string): Runner {
-  // The in-container command line is built by the one quoting helper only.
-  return { run: (argv, timeoutMs) => zone.pve.exec(vmid, shellQuote(argv), { timeoutMs }) }
+  return { run: (args, timeoutMs) => zone.pve.execScript(vmid, SWEEP_SCRIPT, args, { timeoutMs }) }
 }
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 300) ?? ''
 
 export class Discovery {
-  private readonly started = performance.now()
-  private readonly deadline: number
+  /** One time limit for the whole discovery. */
+  private readonly deadline: Deadline
 
   constructor(
     private readonly c: SecContext,
     timeoutS: number,
   ) {
-    this.deadline = this.started + timeoutS * 1000
+    this.deadline = new c.time.Deadline(timeoutS * 1000)
   }
 
   private leftMs(): number {
-    return this.deadline - performance.now()
+    return this.deadline.leftMs()
   }
 
   elapsedMs(): number {
-    return Math.round(performance.now() - this.started)
+    return this.deadline.elapsedMs()
   }
 
   /** The host's own subnets (loopback left out). */
@@ -77,16 +76,16 @@ export class Discovery {
     const argv = ['ip', '-o', '-4', 'addr', 'show']
     const r = await zone.exec.run(argv, { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())) })
     if (r.exitCode !== 0) throw new this.c.errors.CommandError(zone.label, argv, r.stdout, r.stderr, r.exitCode)
-    return parseIpAddrShow(r.stdout)
+    return parseIpAddrShow(this.c.net, r.stdout)
   }
 
   /** The container's subnets, seen from inside it (404 unknown, 409 not running). */
   async containerAddresses(zone: ZoneHandle, vmid: string): Promise<InterfaceAddress[]> {
-    const r = await zone.pve.exec(vmid, LIST_COMMAND, { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())) })
+    const r = await zone.pve.execScript(vmid, LIST_COMMAND, [], { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())) })
     if (r.exitCode !== 0) {
       throw new this.c.errors.CommandError(zone.label, ['pct', 'exec', vmid, '--', 'sh', '-c', LIST_COMMAND], r.stdout, r.stderr, r.exitCode)
     }
-    return parseIpAddrShow(r.stdout)
+    return parseIpAddrShow(this.c.net, r.stdout)
   }
 
   async level(zone: ZoneHandle, kind: 'host' | 'container', addresses: InterfaceAddress[], vmid?: string): Promise<LevelResult> {
@@ -119,7 +118,8 @@ export class Discovery {
       duration_ms: 0,
     }
     const done = (r: Partial<SubnetResult>) => ({ ...base, ...r, duration_ms: Math.round(performance.now() - t0) })
-    if (a.subnet.hosts === 0) return done({ status: 'refused', detail: `/${a.prefix} has no host addresses` })
+    // A /32's one host address is this interface's own (src/net/ipv4.ts: RFC 3021 rules).
+    if (a.subnet.hosts <= 1) return done({ status: 'refused', detail: `/${a.prefix} has no host address besides this interface's own` })
     if (a.prefix < d.maxPrefix) {
       return done({
         status: 'refused',
@@ -141,17 +141,17 @@ export class Discovery {
     const overrunS = sweepTimeoutMs(params) / 1000
     params.budgetS = Math.floor(this.leftMs() / 1000 - overrunS)
     if (params.budgetS < 1) return done({ status: 'timed_out', detail: 'not started: time limit reached', skipped: a.subnet.hosts - 1 })
-    const argv = sweepArgv(params)
+    const args = sweepArgs(this.c, params)
     let r: { stdout: string; stderr: string; exitCode: number }
     try {
-      r = await runner.run(argv, sweepTimeoutMs(params))
+      r = await runner.run(args, sweepTimeoutMs(params))
     } catch (e) {
       if (e instanceof this.c.errors.HostTimeoutError) {
         return done({ status: 'timed_out', detail: 'the sweep command was stopped at the time limit; its results are lost', skipped: a.subnet.hosts - 1 })
       }
       throw e
     }
-    const o = parseSweepOutput(r.stdout, a.subnet)
+    const o = parseSweepOutput(this.c, r.stdout, a.subnet)
     const notes = [...o.warnings, ...o.errors]
     if (o.tools.ping === false && o.tools.tcp === 'none') notes.push('no probe tool available')
     if (!o.completed) {

@@ -11,6 +11,7 @@ import { DiscoveryConfigSchema } from './settings.ts'
 const plugin: LwsPlugin = {
   name: 'sec',
   version: '0.1.0',
+  hostApi: '^1.0',
   description: 'Network discovery and container security scan',
   configKey: 'security',
   // discoverySettings() takes an empty `discovery:` (null) as "all defaults".

@@ -1,7 +1,7 @@
 /**
  * The evidence of a container scan: ONE fixed POSIX sh script run inside the
- * container (`sh -c SCRIPT scan MODE BUDGET` through pct exec, quoted by
- * shellQuote). It only reads: files, `ss`, `sshd -T`, `find`, and
+ * container (`sh -c SCRIPT sh MODE BUDGET` through pct exec:
+ * ProxmoxClient.execScript). It only reads: files, `ss`, `sshd -T`, `find`, and
  * `apt-get -s` with locks, cache files and planner logs off.
  *
  * Each check is a section: `@@begin NAME`, its output with every line

@@ -5,7 +5,6 @@
  * Failures that only cost part of the evidence become check statuses; an
  * unknown container (404) or an unreachable host (502) fail the request.
  */
-import { shellQuote } from '../../src/exec/quote.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
 import type { PvePackageVersion } from '../../src/proxmox/parse/pveversion.ts'
 import type { ContainerConfig } from '../../src/proxmox/schemas.ts'
@@ -20,11 +19,11 @@ export async function collectEvidence(c: SecContext, zone: ZoneHandle, vmid: str
   const { errors } = c
   const pve = zone.pve.with({ timeoutMs: budgetS * 1000 })
   // The script stops starting (and kills) checks at its own budget, a little before the time limit.
-  const command = shellQuote(['sh', '-c', SCAN_SCRIPT, 'scan', ...scanArgs(mode, Math.max(1, budgetS - SLACK_S))])
+  const args = scanArgs(mode, Math.max(1, budgetS - SLACK_S))
 
   const [cfg, inside, host] = await Promise.allSettled([
     pve.containerConfig(vmid),
-    zone.pve.exec(vmid, command, { timeoutMs: budgetS * 1000 }),
+    zone.pve.execScript(vmid, SCAN_SCRIPT, args, { timeoutMs: budgetS * 1000 }),
     mode === 'full' ? pve.packageVersions() : Promise.resolve(undefined),
   ])
 

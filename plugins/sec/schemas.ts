@@ -12,7 +12,6 @@ export const SCAN_TIMEOUT = { quick: 30, full: 120, min: 5, max: 600 } as const
 
 export function secSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schemas' | 'ids'>) {
   const P = ids.PATTERNS
-  const InstanceId = t.String({ pattern: P.vmid, description: 'Container id (Proxmox VMID, 100–999999999)', examples: ['100'] })
   const Seconds = (what: string, lim: { min: number; max: number }, dflt: string) =>
     t.Integer({ minimum: lim.min, maximum: lim.max, description: `${what}, seconds (${lim.min}–${lim.max}, default ${dflt})` })
   const placement = {
@@ -23,8 +22,7 @@ export function secSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schem
   // ------------------------------------------------------------ discovery
   const DiscoveryQuery = t.Object({
     lxc_id: t.Optional(t.String({ pattern: P.vmid, description: 'Also sweep the subnets of this container (VMID), from inside it', examples: ['100'] })),
-    region: t.Optional(schemas.RegionName),
-    az: t.Optional(schemas.AzName),
+    ...schemas.zoneFields,
     timeout: t.Optional(
       Seconds('Time limit of the whole discovery; subnets not swept in time are reported as timed out', DISCOVERY_TIMEOUT, String(DISCOVERY_TIMEOUT.default)),
     ),
@@ -83,15 +81,14 @@ export function secSchemas({ t, schemas, ids }: Pick<PluginContext, 't' | 'schem
   )
 
   // ------------------------------------------------------------ scan
-  const ScanParams = t.Object({ instance_id: InstanceId })
+  const ScanParams = schemas.InstanceIdParams
   const ScanQuery = t.Object({
     scan_type: t.Optional(
       t.UnionEnum(SCAN_MODES, {
         description: 'quick (default): config, listeners, SSH, accounts. full adds package updates, file permissions, SUID binaries and the host’s versions.',
       }),
     ),
-    region: t.Optional(schemas.RegionName),
-    az: t.Optional(schemas.AzName),
+    ...schemas.zoneFields,
     timeout: t.Optional(Seconds('Time limit of the scan; checks not done in time are reported as timed out', SCAN_TIMEOUT, `${SCAN_TIMEOUT.quick} quick, ${SCAN_TIMEOUT.full} full`)),
   })
   const Finding = t.Object(

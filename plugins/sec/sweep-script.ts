@@ -1,13 +1,14 @@
 /**
  * The sweep of one subnet: a FIXED POSIX sh script that runs as one command
  * on the Proxmox host (`sh -c SCRIPT sweep ARGS...`) or inside a container
- * (the same, quoted by shellQuote, through pct exec). Its parameters arrive
+ * (the same through pct exec: ProxmoxClient.execScript). Its parameters arrive
  * only as positional arguments, validated here and checked again by the
  * script; no value is ever written into the script text.
  *
  * Arguments: NETWORK PREFIX METHODS PORTS TIMEOUT WORKERS BUDGET EXCLUDE
- * - NETWORK/PREFIX: the subnet (network address, prefix 16–30); only its host
- *   addresses are probed (network and broadcast left out).
+ * - NETWORK/PREFIX: the subnet (network address, prefix 16–31); only its host
+ *   addresses are probed (the rules of src/net/ipv4.ts): not the network and
+ *   broadcast address, both addresses of a /31 (RFC 3021).
  * - METHODS: `ping`, `tcp` or `ping,tcp`; PORTS: `22,80` or `-`.
  * - TIMEOUT: seconds per probe; WORKERS: parallel probes; BUDGET: seconds
  *   after which no new probe starts (the rest is reported as skipped).
@@ -18,9 +19,12 @@
  * `tcp-refused:PORT` when the host answered with a reset), `skipped N`,
  * `error TEXT`, and `done` at the very end.
  */
-import { BadRequestError } from '../../src/errors/catalogue.ts'
+import type { PluginContext } from '../../src/plugins/types.ts'
 import { LIMITS, type DiscoveryMethod } from './settings.ts'
-import { isHostOf, isIpv4, subnetOf, type Subnet } from './subnets.ts'
+import type { Subnet } from './subnets.ts'
+
+/** What the argument checks and the output parser use from the context. */
+export type SweepTools = Pick<PluginContext, 'errors' | 'net'>
 
 export const SWEEP_SCRIPT = String.raw`set -u
 set -f
@@ -30,7 +34,7 @@ num() { case $1 in ''|*[!0-9]*) echo "error bad $2"; exit 2;; esac; }
 num "$prefix" prefix; num "$tmo" timeout; num "$workers" workers; num "$budget" budget
 case $methods in ping|tcp|ping,tcp|tcp,ping) ;; *) echo "error bad methods"; exit 2;; esac
 case $ports in -) ports= ;; ''|*[!0-9,]*|,*|*,|*,,*) echo "error bad ports"; exit 2;; esac
-[ "$prefix" -ge 16 ] && [ "$prefix" -le 30 ] || { echo "error prefix out of range"; exit 2; }
+[ "$prefix" -ge 16 ] && [ "$prefix" -le 31 ] || { echo "error prefix out of range"; exit 2; }
 [ "$tmo" -ge 1 ] && [ "$tmo" -le 30 ] || { echo "error timeout out of range"; exit 2; }
 [ "$workers" -ge 1 ] && [ "$workers" -le 64 ] || { echo "error workers out of range"; exit 2; }
 ip2int() {
@@ -44,7 +48,7 @@ int2ip() { echo "$(( ($1 >> 24) & 255 )).$(( ($1 >> 16) & 255 )).$(( ($1 >> 8) &
 n=$(ip2int "$net") || { echo "error bad network"; exit 2; }
 size=$(( 1 << (32 - prefix) ))
 [ $(( n % size )) -eq 0 ] || { echo "error network address not aligned to prefix"; exit 2; }
-first=$(( n + 1 )); last=$(( n + size - 2 ))
+if [ "$prefix" -eq 31 ]; then first=$n; last=$(( n + 1 )); else first=$(( n + 1 )); last=$(( n + size - 2 )); fi
 ex=none
 if [ "$exclude" != - ]; then ex=$(ip2int "$exclude") || { echo "error bad exclude"; exit 2; }; fi
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -88,13 +92,15 @@ probe() {
     return 0
   done
 }
-deadline=$(( $(date +%s) + budget ))
+# Milliseconds, not whole seconds: \`date +%s\` would end the budget up to 1 s early, depending on when the sweep started.
+now_ms() { t=$(date +%s%N 2>/dev/null); case $t in ''|*[!0-9]*) echo $(( $(date +%s) * 1000 ));; *) echo $(( t / 1000000 ));; esac; }
+deadline=$(( $(now_ms) + budget * 1000 ))
 w=0
 while [ $w -lt "$workers" ]; do
   (
     j=$(( first + w ))
     while [ $j -le $last ]; do
-      if [ "$(date +%s)" -ge $deadline ]; then echo "skipped $(( (last - j) / workers + 1 ))"; exit 0; fi
+      if [ "$(now_ms)" -ge $deadline ]; then echo "skipped $(( (last - j) / workers + 1 ))"; exit 0; fi
       [ "$j" = "$ex" ] || probe "$(int2ip $j)"
       j=$(( j + workers ))
     done
@@ -124,14 +130,15 @@ export interface SweepParams {
  * The script's positional arguments, every one validated. The hard guard:
  * a subnet larger than `maxPrefix` allows (or than /16) is refused with 400.
  */
-export function sweepArgs(p: SweepParams): string[] {
+export function sweepArgs(c: SweepTools, p: SweepParams): string[] {
   const { subnet } = p
-  if (!isIpv4(subnet.network) || subnetOf(subnet.network, subnet.prefix).network !== subnet.network) {
+  const { BadRequestError } = c.errors
+  if (!c.net.isIpv4(subnet.network) || !c.net.isPrefix(subnet.prefix) || c.net.subnetOf(subnet.network, subnet.prefix).network !== subnet.network) {
     throw new BadRequestError(`subnet: ${subnet.cidr} is not a network address`)
   }
   const limit = Math.max(p.maxPrefix, LIMITS.minPrefix)
   if (subnet.prefix < limit) throw new BadRequestError(`subnet: ${subnet.cidr} is larger than /${limit} (security.discovery.max_prefix); refusing to sweep it`)
-  if (subnet.prefix > 30) throw new BadRequestError(`subnet: ${subnet.cidr} has no host addresses to sweep`)
+  if (subnet.prefix > 31) throw new BadRequestError(`subnet: ${subnet.cidr} has no host address to sweep besides its own`)
   const methods = [...new Set(p.methods)]
   if (!methods.length || methods.some((m) => m !== 'ping' && m !== 'tcp')) throw new BadRequestError('methods: expected ping and/or tcp')
   if (p.ports.length > LIMITS.maxPorts || p.ports.some((x) => !Number.isInteger(x) || x < 1 || x > 65535)) throw new BadRequestError('tcp_ports: expected 1–16 ports 1–65535')
@@ -141,7 +148,7 @@ export function sweepArgs(p: SweepParams): string[] {
     return String(v)
   }
   const exclude = p.exclude === undefined ? '-' : p.exclude
-  if (exclude !== '-' && !isIpv4(exclude)) throw new BadRequestError('exclude: not an IPv4 address')
+  if (exclude !== '-' && !c.net.isIpv4(exclude)) throw new BadRequestError('exclude: not an IPv4 address')
   return [
     subnet.network,
     String(subnet.prefix),
@@ -155,8 +162,8 @@ export function sweepArgs(p: SweepParams): string[] {
 }
 
 /** The whole command: `sh -c SCRIPT sweep ARGS...`. */
-export function sweepArgv(p: SweepParams): string[] {
-  return ['sh', '-c', SWEEP_SCRIPT, 'sweep', ...sweepArgs(p)]
+export function sweepArgv(c: SweepTools, p: SweepParams): string[] {
+  return ['sh', '-c', SWEEP_SCRIPT, 'sweep', ...sweepArgs(c, p)]
 }
 
 /** Seconds for starting the command and reading its output (SSH round trip, pct exec). */
@@ -190,7 +197,7 @@ export interface SweepOutcome {
 }
 
 /** Reads the script's output; lines naming addresses outside the subnet are dropped. */
-export function parseSweepOutput(stdout: string, subnet: Subnet): SweepOutcome {
+export function parseSweepOutput(c: Pick<SweepTools, 'net'>, stdout: string, subnet: Subnet): SweepOutcome {
   const o: SweepOutcome = { hosts: [], skipped: 0, completed: false, tools: { ping: false, tcp: null }, warnings: [], errors: [] }
   const seen = new Set<string>()
   for (const line of stdout.split('\n')) {
@@ -198,7 +205,7 @@ export function parseSweepOutput(stdout: string, subnet: Subnet): SweepOutcome {
     switch (f[0]) {
       case 'up': {
         const [, address, method, rtt] = f
-        if (!address || !method || seen.has(address) || !isHostOf(subnet, address)) break
+        if (!address || !method || seen.has(address) || !c.net.isHostOf(subnet, address)) break
         if (!/^(ping|tcp:\d{1,5}|tcp-refused:\d{1,5})$/.test(method)) break
         const ms = rtt !== undefined && /^\d+(\.\d+)?$/.test(rtt) ? Number(rtt) : null
         seen.add(address)
@@ -223,10 +230,6 @@ export function parseSweepOutput(stdout: string, subnet: Subnet): SweepOutcome {
         break
     }
   }
-  o.hosts.sort((a, b) => ipNum(a.address) - ipNum(b.address))
+  o.hosts.sort((a, b) => c.net.compare(a.address, b.address))
   return o
-}
-
-function ipNum(ip: string): number {
-  return ip.split('.').reduce((n, x) => n * 256 + Number(x), 0)
 }

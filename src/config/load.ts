@@ -52,6 +52,16 @@ export interface LwsConfig {
   defaultNetwork: string
   pluginsDir: string
   /**
+   * Folder of the state database (state_dir; default ./.lws-state next to
+   * the config file). null for an inline config without state_dir (tests,
+   * config checks): the state is then kept in memory only.
+   */
+  stateDir: string | null
+  /** Finished operations are kept this many days (operations.retention_days). */
+  operationsRetentionDays: number
+  /** How long a stopping LWS waits for running operations (api.shutdown_grace). */
+  shutdownGraceMs: number
+  /**
    * `host:port` the server is bound to, set by the entry once it listens:
    * `--port` and port 0 (random) make the configured port an unreliable
    * answer. Absent while nothing listens (in-process use, tests).
@@ -143,6 +153,9 @@ export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions
     defaultStorage: cfg.default_storage ?? 'local-lvm',
     defaultNetwork: cfg.default_network ?? 'vmbr0',
     pluginsDir: abs(cfg.plugins_dir ?? './plugins.d'),
+    stateDir: cfg.state_dir ? abs(cfg.state_dir) : source === '(inline)' ? null : abs('./.lws-state'),
+    operationsRetentionDays: cfg.operations?.retention_days ?? 7,
+    shutdownGraceMs: Math.round((cfg.api?.shutdown_grace ?? 30) * 1000),
   }
 }
 

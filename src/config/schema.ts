@@ -61,6 +61,8 @@ export const ConfigSchema = T.Object(
           auth_failures_per_minute: T.Optional(T.Integer({ minimum: 1, maximum: 100_000 })),
           /** Deepest JSON nesting a request body may have (default 32) → 400. */
           max_json_depth: T.Optional(T.Integer({ minimum: 2, maximum: 256 })),
+          /** Seconds a stopping LWS (SIGTERM) waits for running operations (default 30). */
+          shutdown_grace: T.Optional(T.Number({ minimum: 0, maximum: 3600 })),
         },
         open,
       ),
@@ -77,6 +79,17 @@ export const ConfigSchema = T.Object(
     scaling: T.Optional(T.Object({}, open)),
     security: T.Optional(T.Object({}, open)),
     plugins_dir: T.Optional(T.String({ minLength: 1 })),
+    /** Folder of the state database (operations, logs, idempotency keys, events); default ./.lws-state next to the config. */
+    state_dir: T.Optional(T.String({ minLength: 1 })),
+    operations: T.Optional(
+      T.Object(
+        {
+          /** Days finished operations (with their logs and events) are kept (default 7). */
+          retention_days: T.Optional(T.Number({ minimum: 1, maximum: 3650 })),
+        },
+        open,
+      ),
+    ),
   },
   open,
 )

@@ -74,6 +74,14 @@ const CODES = [
   'IMAGE_NOT_FOUND',
   'VMID_EXHAUSTED',
   'COMMAND_EXIT_NONZERO',
+  // Operations (src/operations/).
+  'OPERATION_NOT_FOUND',
+  'OPERATION_FINISHED',
+  'OPERATION_NOT_CANCELLABLE',
+  'OPERATION_CANCELLED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'INTERRUPTED',
+  'SHUTTING_DOWN',
 ] as const
 
 export type ErrorCode = (typeof CODES)[number]

@@ -16,6 +16,17 @@ export function maskArgv(argv: readonly string[], secretArgs: readonly number[] 
 }
 
 /**
+ * The argv as a log line shows it: secrets masked, and a fixed batch script
+ * (`sh -c <script> lws-<name> args…`, src/proxmox/batch.ts) named instead of
+ * printed — its text is constant, about 1 KiB, and only the arguments vary.
+ */
+function shownArgv(argv: readonly string[], secretArgs?: readonly number[]): string[] {
+  const shown = maskArgv(argv, secretArgs)
+  if (shown[0] === 'sh' && shown[1] === '-c' && shown[3]?.startsWith('lws-')) shown[2] = `<batch ${shown[3]}>`
+  return shown
+}
+
+/**
  * `{ request_id }` of the request being served, `{}` outside one. Read when
  * the command starts, in the caller's async context: the log line is written
  * later, from wherever the transport resolved it.
@@ -38,7 +49,7 @@ export class LoggedExecutor implements Executor {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const started = performance.now()
-    const shown = maskArgv(argv, opts.secretArgs)
+    const shown = shownArgv(argv, opts.secretArgs)
     const request = requestFields()
     try {
       const res = await this.inner.run(argv, opts)
@@ -77,7 +88,7 @@ export class LoggedExecutor implements Executor {
       observeHostCommand(this.metrics, { az: this.label, argv, exitCode: null, seconds: seconds() })
       throw err
     }
-    const shown = maskArgv(argv, opts.secretArgs)
+    const shown = shownArgv(argv, opts.secretArgs)
     handle.exited.then(
       (code) => {
         this.log.info('host stream ended', {

@@ -178,8 +178,10 @@ export class SharedExecutor implements Executor {
     const t0 = performance.now()
     const release = await this.channels.acquire(opts.share ?? 'short', timeoutMs, opts.signal)
     try {
+      // A channel granted at once costs no time: the limit stays as given (and reads "1 s" in errors, not "999 ms").
       const waited = performance.now() - t0
-      return await this.inner.run(argv, { ...opts, timeoutMs: Math.max(1, Math.round(timeoutMs - waited)) })
+      const left = waited < 5 ? timeoutMs : Math.max(1, Math.round(timeoutMs - waited))
+      return await this.inner.run(argv, { ...opts, timeoutMs: left })
     } finally {
       release()
     }

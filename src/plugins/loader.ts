@@ -8,6 +8,7 @@ import { KindGuard } from '@sinclair/typebox'
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { ConfigSchema } from '../config/schema.ts'
+import { HOST_API_VERSION, hostApiProblem, isValidRange } from './host-api.ts'
 import type { LoadedPlugin, LwsPlugin, PluginFailure } from './types.ts'
 
 const NAME = /^[a-z][a-z0-9-]{0,39}$/
@@ -48,6 +49,7 @@ export function checkPluginShape(value: unknown): string | null {
   if (typeof p.name !== 'string' || !NAME.test(p.name)) return `invalid name ${JSON.stringify(p.name)} (lowercase letters, digits, -)`
   if (typeof p.version !== 'string' || !SEMVER.test(p.version)) return `invalid version ${JSON.stringify(p.version)} (semver)`
   if (typeof p.setup !== 'function') return 'missing setup(ctx) function'
+  if (p.hostApi !== undefined && !isValidRange(p.hostApi)) return `invalid hostApi ${JSON.stringify(p.hostApi)} (a semver range, e.g. '^1.0')`
   if (p.dependencies !== undefined && !(Array.isArray(p.dependencies) && p.dependencies.every((d) => typeof d === 'string'))) {
     return 'dependencies must be a list of plugin names'
   }
@@ -85,12 +87,18 @@ export async function loadExternalPlugins(dir: string): Promise<{ loaded: Loaded
   return { loaded, failures }
 }
 
-/** Drops duplicates and plugins with missing dependencies; returns dependency order. */
-export function orderPlugins(all: LoadedPlugin[]): { ordered: LoadedPlugin[]; failures: PluginFailure[] } {
+/**
+ * Registration: drops plugins that need a host API this host does not
+ * provide (host-api.ts), duplicates, and plugins with missing dependencies;
+ * returns the rest in dependency order.
+ */
+export function orderPlugins(all: LoadedPlugin[], hostApi: string = HOST_API_VERSION): { ordered: LoadedPlugin[]; failures: PluginFailure[] } {
   const failures: PluginFailure[] = []
   const byName = new Map<string, LoadedPlugin>()
   for (const lp of all) {
-    if (byName.has(lp.plugin.name)) {
+    const apiProblem = hostApiProblem(lp.plugin.hostApi, hostApi)
+    if (apiProblem) failures.push({ path: lp.source, reason: `plugin '${lp.plugin.name}' ${apiProblem}` })
+    else if (byName.has(lp.plugin.name)) {
       failures.push({ path: lp.source, reason: `plugin name '${lp.plugin.name}' already used by ${byName.get(lp.plugin.name)!.source}` })
     } else byName.set(lp.plugin.name, lp)
   }

@@ -1,6 +1,8 @@
 /**
- * ProxmoxClient against a fake Executor: argv shapes, validation before any
- * command runs, error mapping (404/409/400/500), exit-0 task failures.
+ * ProxmoxClient against a fake Executor: argv shapes, the RunOptions each
+ * kind of call gets, validation before any command runs, error mapping
+ * (404/409/400/500), exit-0 task failures, and the batched reads (one
+ * executor call each).
  */
 import { describe, expect, test } from 'bun:test'
 import { BadRequestError, CommandError, ConflictError, LwsError, NotFoundError } from '../errors/catalogue.ts'
@@ -39,15 +41,19 @@ describe('node()', () => {
     expect(fake.calls).toHaveLength(0)
   })
 
-  test('discovered once from /cluster/status (type node, local 1) and cached', async () => {
-    const fake = new FakeExecutor().on(['pvesh', 'get', '/cluster/status'], {
-      stdout:
-        '[{"id":"cluster","name":"prod","nodes":2,"quorate":1,"type":"cluster","version":3},{"id":"node/pve1","ip":"10.0.0.1","level":"","local":0,"name":"pve1","nodeid":1,"online":1,"type":"node"},{"id":"node/pve2","ip":"10.0.0.2","level":"","local":"1","name":"pve2","nodeid":2,"online":1,"type":"node"}]\n',
-    })
+  test('discovered once from /cluster/status (type node, local 1), in one round trip, and cached', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/cluster/status'], {
+        stdout:
+          '[{"id":"cluster","name":"prod","nodes":2,"quorate":1,"type":"cluster","version":3},{"id":"node/pve1","ip":"10.0.0.1","level":"","local":0,"name":"pve1","nodeid":1,"online":1,"type":"node"},{"id":"node/pve2","ip":"10.0.0.2","level":"","local":"1","name":"pve2","nodeid":2,"online":1,"type":"node"}]\n',
+      })
+      .on(['hostname'], { stdout: 'other\n' })
     const c = discovering(fake)
     const [a, b] = await Promise.all([c.node(), c.node()])
     expect([a, b, await c.node()]).toEqual(['pve2', 'pve2', 'pve2'])
-    expect(fake.argvs()).toEqual([['pvesh', 'get', '/cluster/status', '--output-format', 'json']])
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.calls[0]!.opts as object).toMatchObject({ read: true, share: 'short' })
+    expect(fake.commands()).toEqual([['pvesh', 'get', '/cluster/status', '--output-format', 'json'], ['hostname']])
   })
 
   test('falls back to hostname (short name) when pvesh fails', async () => {
@@ -55,7 +61,14 @@ describe('node()', () => {
       .on(['pvesh', 'get', '/cluster/status'], { exitCode: 255, stderr: 'ipcc_send_rec[1] failed: Connection refused\n' })
       .on(['hostname'], { stdout: 'pve-test1.example.org\n' })
     expect(await discovering(fake).node()).toBe('pve-test1')
-    expect(fake.argvs()[1]).toEqual(['hostname'])
+    expect(fake.calls).toHaveLength(1)
+  })
+
+  test('no pvesh on the host → 503 PROXMOX_TOOLS_MISSING, not a node named after the hostname', async () => {
+    const fake = new FakeExecutor().on(['hostname'], { stdout: 'box\n' })
+    fake.missing.add('pvesh')
+    const e = await rejects(discovering(fake).node())
+    expect(e.toBody().code).toBe('PROXMOX_TOOLS_MISSING')
   })
 
   test('a hostile configured node name is refused', () => {
@@ -94,13 +107,6 @@ describe('reads', () => {
     expect(e.details).toContain('999')
   })
 
-  test('nextId accepts "102" and 102', async () => {
-    const a = new FakeExecutor().on(['pvesh', 'get', '/cluster/nextid'], { stdout: '"102"\n' })
-    const b = new FakeExecutor().on(['pvesh', 'get', '/cluster/nextid'], { stdout: '102\n' })
-    expect(await client(a).nextId()).toBe(102)
-    expect(await client(b).nextId()).toBe(102)
-  })
-
   test('malformed output → 500 naming the command', async () => {
     const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/status'], { stdout: 'Use of something weird\n' })
     const e = await rejects(client(fake).nodeStatus())
@@ -133,19 +139,29 @@ describe('reads', () => {
     expect(await client(fake).snapshots(100)).toEqual([{ name: 's1', snaptime: 1717236000, description: '', current: true }])
   })
 
-  test('templates(): content of every active storage holding vztmpl', async () => {
+  test('templates(): content of every active storage holding vztmpl, in one round trip', async () => {
     const fake = new FakeExecutor()
-      .on(['pvesh', 'get', '/nodes/pve1/storage', '--output-format'], {
+      .on(['pvesm', 'status', '--content', 'vztmpl'], {
+        // pvesm status --content lists only enabled storages holding the type; inactive ones are skipped.
         stdout:
-          '[{"active":1,"content":"vztmpl,iso,backup","enabled":1,"shared":0,"storage":"local","type":"dir","total":1,"used":0,"avail":1},{"active":1,"content":"rootdir,images","enabled":1,"shared":0,"storage":"local-lvm","type":"lvmthin","total":1,"used":0,"avail":1},{"active":0,"content":"vztmpl","enabled":1,"shared":1,"storage":"nfs","type":"nfs","total":0,"used":0,"avail":0}]\n',
+          'Name         Type     Status     Total (KiB)      Used (KiB) Available (KiB)        %\nlocal         dir     active        98497780        12582912        80866024   12.77%\nnfs           nfs   inactive               0               0               0    0.00%\nshared        nfs     active        10000000         1000000         9000000   10.00%\n',
       })
       .on(['pvesh', 'get', '/nodes/pve1/storage/local/content'], {
         stdout: '[{"content":"vztmpl","ctime":1717236000,"format":"tgz","size":1024,"volid":"local:vztmpl/ubuntu-22.04.tar.gz"},{"content":"vztmpl","format":"tgz","size":"2048","volid":"local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz"}]\n',
       })
+      .on(['pvesh', 'get', '/nodes/pve1/storage/shared/content'], { stdout: '[{"content":"vztmpl","format":"tzst","size":5,"volid":"shared:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz"}]\n' })
     const list = await client(fake).templates()
-    expect(list.map((t) => t.volid)).toEqual(['local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz', 'local:vztmpl/ubuntu-22.04.tar.gz'])
-    expect(fake.argvs()[1]).toEqual(['pvesh', 'get', '/nodes/pve1/storage/local/content', '--content', 'vztmpl', '--output-format', 'json'])
-    expect(fake.calls).toHaveLength(2)
+    expect(list.map((t) => t.volid)).toEqual([
+      'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.gz',
+      'local:vztmpl/ubuntu-22.04.tar.gz',
+      'shared:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz',
+    ])
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.commands()).toEqual([
+      ['pvesm', 'status', '--content', 'vztmpl'],
+      ['pvesh', 'get', '/nodes/pve1/storage/local/content', '--content', 'vztmpl', '--output-format', 'json'],
+      ['pvesh', 'get', '/nodes/pve1/storage/shared/content', '--content', 'vztmpl', '--output-format', 'json'],
+    ])
   })
 
   test('availableTemplates: section validated and passed', async () => {
@@ -242,7 +258,7 @@ describe('createContainer', () => {
       '--storage', 'local-lvm',
       '--rootfs', '4',
     ])
-    expect(fake.calls[0]!.opts?.secretArgs).toEqual([])
+    expect(fake.calls[0]!.opts?.secretArgs ?? []).toEqual([])
   })
 
   test('vmid taken → 409; in-task template error → 404; the password never appears in the error', async () => {
@@ -284,7 +300,10 @@ describe('validation refuses hostile values before anything runs', () => {
       () => c.resize(vmid, 'rootfs', '+1G'),
       () => c.exec(vmid, 'uptime'),
       () => c.snapshots(vmid),
-      () => c.snapshotTree(vmid),
+      () => c.describeContainer(vmid),
+      () => c.containerUsage(vmid),
+      () => c.execArgv(vmid, ['uptime']),
+      () => c.execScript(vmid, 'uptime'),
       () => c.snapshot(vmid, 'snap1'),
       () => c.delsnapshot(vmid, 'snap1'),
       () => c.rollback(vmid, 'snap1'),
@@ -346,7 +365,13 @@ describe('validation refuses hostile values before anything runs', () => {
       () => c.downloadTemplate('local', '../../x.tar.gz'),
       () => c.downloadTemplate('local', 'x.tar.gz\nreboot'),
       () => c.downloadTemplate('lo cal', 'x.tar.gz'),
-      () => c.pveamList('$(id)'),
+      () => c.templateListing({ storage: '$(id)' }),
+      () => c.templateListing({ available: true, section: 'x;y' }),
+      () => c.execArgv(100, []),
+      () => c.execArgv(100, ['']),
+      () => c.execArgv(100, ['echo', 'a\0b']),
+      () => c.execScript(100, 'echo "$1"', ['a\0b']),
+      () => c.execScript(100, ' '),
       () => c.clusterResources('vm;x' as 'vm'),
       () => c.shutdown(100, { timeout: -1 }),
     ]
@@ -565,5 +590,226 @@ describe('execStream', () => {
     await expect(client.execStream('101; reboot', 'true')).rejects.toBeInstanceOf(BadRequestError)
     await expect(client.execStream('101', '')).rejects.toBeInstanceOf(BadRequestError)
     expect(fake.calls).toHaveLength(1)
+  })
+})
+
+describe('RunOptions per kind of call', () => {
+  const STATUS = '{"vmid":100,"status":"running","name":"a","type":"lxc"}\n'
+
+  test('reads are marked read on the quick share; tasks and exec take the long share and are never read', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: STATUS })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc'], { stdout: '[]\n' })
+      .on(['pct', 'config'], { stdout: CONFIG_100 })
+      .on(['pveversion'], { stdout: 'pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)\n' })
+      .on(['pveam', 'available'], { stdout: '' })
+      .on(['pct'], {})
+    const c = client(fake)
+    await c.containerStatus(100)
+    await c.listContainers()
+    await c.containerConfig(100)
+    await c.version()
+    await c.availableTemplates()
+    for (const call of fake.calls) expect([call.argv.slice(0, 2), call.opts]).toEqual([call.argv.slice(0, 2), expect.objectContaining({ read: true, share: 'short' })])
+    const reads = fake.calls.length
+
+    await c.start(100)
+    await c.snapshot(100, 'snap1')
+    await c.destroy(100)
+    await c.exec(100, 'uptime')
+    await c.execArgv(100, ['uptime'])
+    for (const call of fake.calls.slice(reads)) {
+      expect(call.opts?.share).toBe('long')
+      expect(call.opts?.read).toBeUndefined()
+    }
+    await c.setConfig(100, { memory: 512 })
+    await c.unlock(100)
+    for (const call of fake.calls.slice(-2)) expect(call.opts).toMatchObject({ share: 'short' })
+    for (const call of fake.calls.slice(-2)) expect(call.opts?.read).toBeUndefined()
+  })
+
+  test("a view's signal reaches reads only: writes run to their end", async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: STATUS }).on(['pct'], {})
+    const signal = new AbortController().signal
+    const c = client(fake).with({ signal })
+    await c.containerStatus(100)
+    await c.stop(100)
+    await c.setConfig(100, { memory: 512 })
+    await c.exec(100, 'true')
+    expect(fake.calls.map((x) => x.opts?.signal === signal)).toEqual([true, false, false, false])
+  })
+
+  test('reachMs bounds reads only while the AZ has not answered lately', async () => {
+    const fake = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/lxc'], { stdout: '[]\n' }).on(['pct', 'start'], {})
+    const c = client(fake).with({ reachMs: 3000 })
+    await c.listContainers()
+    await c.listContainers()
+    expect(fake.calls.map((x) => x.opts?.timeoutMs)).toEqual([3000, undefined])
+    const fresh = client(new FakeExecutor().on(['pct', 'start'], {}))
+    await fresh.with({ reachMs: 3000 }).start(100)
+  })
+
+  test('a deadline past the timeout answers 504 even when the executor does not', async () => {
+    const hung: import('../exec/executor.ts').Executor = {
+      label: 'hung',
+      run: () => new Promise(() => {}),
+      stream: () => new Promise(() => {}),
+      close: async () => {},
+    }
+    const c = new ProxmoxClient(hung, { az: 'r/a', node: 'pve1' })
+    const t0 = performance.now()
+    const e = await rejects(c.listContainers({ timeoutMs: 50 }))
+    expect(e.status).toBe(504)
+    expect(performance.now() - t0).toBeLessThan(2000)
+  })
+})
+
+describe('batched reads: one host round trip each', () => {
+  const NODE_STATUS =
+    '{"cpu":0,"cpuinfo":{"cores":4,"cpus":8,"model":"X","sockets":1},"current-kernel":{"release":"6.8.8-2-pve"},"kversion":"Linux 6.8.8-2-pve #1","loadavg":["0.12","0.20","0.18"],"memory":{"free":5,"total":10,"used":5},"pveversion":"pve-manager/8.2.4/faa83925c9641325","rootfs":{"avail":1,"free":1,"total":2,"used":1},"swap":{"free":0,"total":0,"used":0},"uptime":100}\n'
+  const STORAGE = '[{"active":1,"content":"vztmpl","enabled":1,"shared":0,"storage":"local","type":"dir","total":1,"used":0,"avail":1}]\n'
+  const STATUS = (id: number) => `{"vmid":${id},"status":"running","name":"a","type":"lxc","cpus":2}\n`
+
+  test('hostStatus: node status, storages, containers, /cluster/resources; its failure is reported, not thrown', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/status'], { stdout: NODE_STATUS })
+      .on(['pvesh', 'get', '/nodes/pve1/storage'], { stdout: STORAGE })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc'], { stdout: `[${STATUS(101).trim()},${STATUS(100).trim()}]\n` })
+      .on(['pvesh', 'get', '/cluster/resources'], { exitCode: 255, stderr: 'ipcc_send_rec[3] failed: Connection refused\n' })
+    const st = await client(fake).hostStatus()
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.calls[0]!.argv.slice(0, 2)).toEqual(['sh', '-c'])
+    expect(fake.calls[0]!.opts as object).toMatchObject({ read: true, share: 'short' })
+    expect(st.node).toBe('pve1')
+    expect(st.status.cpuinfo.cpus).toBe(8)
+    expect(st.storages.map((s) => s.storage)).toEqual(['local'])
+    expect(st.containers.map((x) => x.vmid)).toEqual([100, 101])
+    expect(st.resources.ok).toBe(false)
+    expect(fake.commands().map((a) => a[2])).toEqual(['/nodes/pve1/status', '/nodes/pve1/storage', '/nodes/pve1/lxc', '/cluster/resources'])
+  })
+
+  test('describeContainer: status, config, snapshots; a missing CT is 404 INSTANCE_NOT_FOUND as alone', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: STATUS(100) })
+      .on(['pct', 'config', '100'], { stdout: CONFIG_100 })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/snapshot'], { stdout: '[{"name":"current","parent":"s1"},{"name":"s1","snaptime":5,"description":""}]\n' })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/999/status/current'], CONFIG_MISSING(999))
+      .on(['pct', 'config', '999'], CONFIG_MISSING(999))
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/999/snapshot'], CONFIG_MISSING(999))
+    const c = client(fake)
+    const d = await c.describeContainer(100)
+    expect(d.status.vmid).toBe(100)
+    expect(d.config.memory).toBe(1024)
+    expect(d.snapshots.map((x) => [x.name, x.current])).toEqual([['s1', true]])
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.commands()).toEqual([
+      ['pvesh', 'get', '/nodes/pve1/lxc/100/status/current', '--output-format', 'json'],
+      ['pct', 'config', '100'],
+      ['pvesh', 'get', '/nodes/pve1/lxc/100/snapshot', '--output-format', 'json'],
+    ])
+    const alone = await rejects(c.containerStatus(999))
+    const batched = await rejects(c.describeContainer(999))
+    expect(batched).toBeInstanceOf(NotFoundError)
+    expect(batched.toBody()).toEqual(alone.toBody())
+    expect(batched.toBody().code).toBe('INSTANCE_NOT_FOUND')
+  })
+
+  test('describeContainer: a failing config part is the error pct config alone gives', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: STATUS(100) })
+      .on(['pct', 'config', '100'], { exitCode: 255, stderr: "can't lock file '/run/lock/lxc/pve-config-100.lock' - got timeout\n" })
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/snapshot'], { stdout: '[]\n' })
+    const e = await rejects(client(fake).describeContainer(100))
+    expect(e.toBody().code).toBe('INSTANCE_BUSY')
+  })
+
+  test('containerUsage: status plus its /cluster/resources entry', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/lxc/100/status/current'], { stdout: STATUS(100) })
+      .on(['pvesh', 'get', '/cluster/resources', '--type', 'vm'], {
+        stdout: '[{"id":"qemu/100","type":"qemu","vmid":100,"cpu":0.9},{"id":"lxc/100","type":"lxc","vmid":100,"cpu":0.25,"node":"pve1"}]\n',
+      })
+    const u = await client(fake).containerUsage(100)
+    expect(u.status.vmid).toBe(100)
+    expect(u.resource).toMatchObject({ ok: true, entry: { type: 'lxc', cpu: 0.25 } })
+    expect(fake.calls).toHaveLength(1)
+  })
+
+  test('templateListing: one storage plus pveam available --section', async () => {
+    const fake = new FakeExecutor()
+      .on(['pvesh', 'get', '/nodes/pve1/storage/local/content'], { stdout: '[{"content":"vztmpl","size":1,"volid":"local:vztmpl/ubuntu-22.04.tar.gz"}]\n' })
+      .on(['pveam', 'available', '--section', 'system'], { stdout: 'system          debian-12-standard_12.7-1_amd64.tar.zst\n' })
+    const l = await client(fake).templateListing({ storage: 'local', available: true, section: 'system' })
+    expect(l.templates.map((t) => t.volid)).toEqual(['local:vztmpl/ubuntu-22.04.tar.gz'])
+    expect(l.available).toEqual([{ section: 'system', template: 'debian-12-standard_12.7-1_amd64.tar.zst' }])
+    expect(fake.calls).toHaveLength(1)
+    const one = new FakeExecutor().on(['pvesh', 'get', '/nodes/pve1/storage/nosuch/content'], { exitCode: 255, stderr: "storage 'nosuch' does not exist\n" })
+    const e = await rejects(client(one).templateListing({ storage: 'nosuch' }))
+    expect(e.toBody().code).toBe('STORAGE_NOT_FOUND')
+    // A batch of one command runs it directly.
+    expect(one.argvs()).toEqual([['pvesh', 'get', '/nodes/pve1/storage/nosuch/content', '--content', 'vztmpl', '--output-format', 'json']])
+  })
+
+  test('a part whose tool is missing is run alone: 503 PROXMOX_TOOLS_MISSING', async () => {
+    const fake = new FakeExecutor().on(['pveam'], { stdout: '' })
+    fake.missing.add('pvesm')
+    const e = await rejects(client(fake).templateListing({ available: true }))
+    expect(e.toBody().code).toBe('PROXMOX_TOOLS_MISSING')
+    expect(fake.argvs().at(-1)).toEqual(['pvesm', 'status', '--content', 'vztmpl'])
+  })
+})
+
+describe('commands inside a container as argument lists', () => {
+  test('execArgv: pct exec <id> -- argv…, no shell; execScript: sh -c <script> sh args…', async () => {
+    const fake = new FakeExecutor().on(['pct', 'exec'], { stdout: 'ok\n' })
+    const c = client(fake)
+    expect(await c.execArgv(100, ['ls', '-la', '$(id); reboot'])).toMatchObject({ stdout: 'ok\n', exitCode: 0 })
+    await c.execScript('100', 'echo "$1" "$2"', ['a b', '; reboot'], { timeoutMs: 5000 })
+    expect(fake.argvs()).toEqual([
+      ['pct', 'exec', '100', '--', 'ls', '-la', '$(id); reboot'],
+      ['pct', 'exec', '100', '--', 'sh', '-c', 'echo "$1" "$2"', 'sh', 'a b', '; reboot'],
+    ])
+    expect(fake.calls[1]!.opts as object).toMatchObject({ share: 'long', timeoutMs: 5000 })
+    const missing = new FakeExecutor().on(['pct', 'exec'], CONFIG_MISSING(100))
+    expect(await rejects(client(missing).execArgv(100, ['true']))).toBeInstanceOf(NotFoundError)
+  })
+
+  test('streaming equivalents', async () => {
+    const fake = new FakeExecutor()
+    const c = client(fake)
+    await c.execArgvStream(101, ['docker', 'logs', '-f', 'web'])
+    await c.execScriptStream(101, 'docker logs -f "$1"', ['web'])
+    expect(fake.argvs()).toEqual([
+      ['pct', 'exec', '101', '--', 'docker', 'logs', '-f', 'web'],
+      ['pct', 'exec', '101', '--', 'sh', '-c', 'docker logs -f "$1"', 'sh', 'web'],
+    ])
+  })
+})
+
+describe('host-level commands', () => {
+  test('probe: `true` on the quick share, not shared as a read; a non-zero exit is an error', async () => {
+    const fake = new FakeExecutor().on(['true'], {})
+    expect(await client(fake).probe({ timeoutMs: 3000 })).toBeGreaterThanOrEqual(0)
+    expect(fake.calls[0]).toEqual({ argv: ['true'], opts: { share: 'short', timeoutMs: 3000 } })
+  })
+
+  test('rebootHost: reboot; a connection lost while it runs is the reboot taking effect', async () => {
+    const fake = new FakeExecutor().on(['reboot'], {})
+    expect(await client(fake).rebootHost()).toEqual({ connectionLost: false })
+    expect(fake.calls[0]!.opts as object).toMatchObject({ share: 'short', timeoutMs: 30_000 })
+    const { HostUnreachableError } = await import('../errors/catalogue.ts')
+    const lost: import('../exec/executor.ts').Executor = {
+      label: 'x',
+      run: async () => {
+        throw new HostUnreachableError('x', 'connection lost')
+      },
+      stream: async () => {
+        throw new Error('no')
+      },
+      close: async () => {},
+    }
+    expect(await new ProxmoxClient(lost, { az: 'x', node: 'pve1' }).rebootHost()).toEqual({ connectionLost: true })
+    const failing = new FakeExecutor().on(['reboot'], { exitCode: 1, stderr: 'Failed to talk to init daemon.\n' })
+    expect(await rejects(client(failing).rebootHost())).toBeInstanceOf(CommandError)
   })
 })

@@ -24,6 +24,7 @@ import {
   ProgramMissingError,
   ProxmoxToolsMissingError,
 } from '../errors/catalogue.ts'
+import { matches } from './ids.ts'
 import { classifyStderr, errorLines } from './parse/stderr.ts'
 import { isProxmoxTool, missingProxmoxTools } from './tools.ts'
 
@@ -32,7 +33,7 @@ export interface FailureContext {
   vmid?: string
 }
 
-/** Commands that exit 0 even when their worker task failed (facts §0.3, derived). */
+/** Commands that exit 0 even when their worker task failed (no "upid_exit" handler in pve-container `src/PVE/CLI/pct.pm`, pve-manager `PVE/CLI/pveam.pm`, `PVE/CLI/pvesh.pm`). */
 export function exitsZeroOnTaskFailure(argv: readonly string[]): boolean {
   const [tool, cmd] = argv
   if (tool === 'pct') return cmd === 'resize' || cmd === 'push' || cmd === 'pull'
@@ -48,9 +49,9 @@ export function commandFailed(argv: readonly string[], result: RunResult): boole
 }
 
 function guessVmid(argv: readonly string[]): string | undefined {
-  if (argv[0] === 'pct' && argv[2] !== undefined && /^[1-9]\d{2,8}$/.test(argv[2])) return argv[2]
-  const m = argv[0] === 'pvesh' ? /\/lxc\/([1-9]\d{2,8})(\/|$)/.exec(argv[2] ?? '') : null
-  return m ? m[1] : undefined
+  if (argv[0] === 'pct' && argv[2] !== undefined && matches('vmid', argv[2])) return argv[2]
+  const m = argv[0] === 'pvesh' ? /\/lxc\/([^/]+)(\/|$)/.exec(argv[2] ?? '') : null
+  return m && matches('vmid', m[1]!) ? m[1] : undefined
 }
 
 /** The LwsError for a failed command; unknown failures become CommandError (500, stderr in details). */

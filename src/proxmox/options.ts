@@ -1,19 +1,21 @@
 /**
- * Typed option objects for `pct create` / `pct set` and the argv they become.
- * Every value is validated (ids.ts / validate.ts) here, so nothing unchecked
- * reaches a host. Free-text values (password, description) are passed as one
- * `--opt=value` element: Getopt then can never read them as options, and
- * `--password` (an optional-value option that would otherwise prompt) always
- * receives its value.
+ * Typed option objects for `pct create` / `pct set` and the argv they become
+ * (option schema: pve-container `src/PVE/LXC/Config.pm`, `pct create` in
+ * `src/PVE/API2/LXC.pm` `create_vm`, `pct set` in `src/PVE/API2/LXC/Config.pm`
+ * `update_vm`). The option values are checked here (ids.ts / validate.ts),
+ * once, while the argv is built, so nothing unchecked reaches a host.
+ * Free-text values (password, description) are passed as one `--opt=value`
+ * element: Getopt (pve-common `src/PVE/JSONSchema.pm` `get_options`) then can
+ * never read them as options, and `--password` (an optional-value option that
+ * would otherwise prompt) always receives its value.
  */
 import { BadRequestError } from '../errors/catalogue.ts'
-import { assertPattern } from './ids.ts'
+import { assertPattern, type Vmid } from './ids.ts'
 import { formatPropertyString } from './parse/property-string.ts'
 import {
   assertBool,
-  assertIfaceName,
   assertInt,
-  assertIpv4,
+  assertIp,
   assertIpv4Cidr,
   assertIpv6,
   assertIpv6Cidr,
@@ -24,7 +26,7 @@ import {
   assertText,
 } from './validate.ts'
 
-/** `netN` as typed fields (facts §1); rendered as `name=eth0,bridge=vmbr0,...,type=veth`. */
+/** `netN` as typed fields (pve-container `src/PVE/LXC/Config.pm` `$netconf_desc`); rendered as `name=eth0,bridge=vmbr0,...,type=veth`. */
 export interface NetOptions {
   /** Interface name inside the CT (default `eth0`). */
   name?: string
@@ -49,7 +51,7 @@ export interface NetOptions {
   link_down?: boolean
 }
 
-/** `features` as typed flags (facts §6.1). */
+/** `features` as typed flags (pve-container `src/PVE/LXC/Config.pm` `$features_desc`). */
 export interface FeatureOptions {
   nesting?: boolean
   keyctl?: boolean
@@ -114,14 +116,14 @@ const MAX_MIB = 268_435_456 // 256 TiB
 
 export function buildNet(net: NetOptions, field = 'net0'): string {
   const props: Record<string, string | undefined> = {
-    name: assertIfaceName(net.name ?? 'eth0', `${field}.name`),
+    name: assertPattern('ifaceName', net.name ?? 'eth0', `${field}.name`),
     bridge: assertPattern('bridge', net.bridge ?? 'vmbr0', `${field}.bridge`),
     type: 'veth',
   }
   if (net.ip !== undefined) {
     props.ip = net.ip === 'dhcp' || net.ip === 'manual' ? net.ip : assertIpv4Cidr(net.ip, `${field}.ip`)
   }
-  if (net.gw !== undefined) props.gw = assertIpv4(net.gw, `${field}.gw`)
+  if (net.gw !== undefined) props.gw = assertPattern('ipv4', net.gw, `${field}.gw`)
   if (net.ip6 !== undefined) {
     props.ip6 = ['auto', 'dhcp', 'manual'].includes(net.ip6) ? net.ip6 : assertIpv6Cidr(net.ip6, `${field}.ip6`)
   }
@@ -160,7 +162,6 @@ function list(value: string | string[], field: string, check: (v: string, f: str
   return items.map((x) => check(x, field)).join(' ')
 }
 
-const nameserverEntry = (v: string, f: string) => (v.includes(':') ? assertIpv6(v, f) : assertIpv4(v, f))
 const searchdomainEntry = (v: string, f: string) => assertPattern('hostname', v, f)
 
 function tagList(tags: string[]): string {
@@ -176,7 +177,7 @@ function commonArgs(o: CreateOptions | SetConfigChanges, args: string[]): void {
   if (o.cores !== undefined) args.push('--cores', assertInt(o.cores, 'cores', 1, 8192))
   if (o.cpulimit !== undefined) args.push('--cpulimit', assertNumber(o.cpulimit, 'cpulimit', 0, 8192))
   if (o.net0 !== undefined) args.push('--net0', buildNet(o.net0, 'net0'))
-  if (o.nameserver !== undefined) args.push('--nameserver', list(o.nameserver, 'nameserver', nameserverEntry))
+  if (o.nameserver !== undefined) args.push('--nameserver', list(o.nameserver, 'nameserver', assertIp))
   if (o.searchdomain !== undefined) args.push('--searchdomain', list(o.searchdomain, 'searchdomain', searchdomainEntry))
   if (o.features !== undefined) args.push('--features', buildFeatures(o.features))
   if (o.onboot !== undefined) args.push('--onboot', assertBool(o.onboot, 'onboot'))
@@ -204,7 +205,7 @@ export function createArgv(vmid: string, template: string, o: CreateOptions): { 
 }
 
 /** `pct set <vmid> ...`; refuses an empty change set. */
-export function setArgv(vmid: string, c: SetConfigChanges): string[] {
+export function setArgv(vmid: Vmid, c: SetConfigChanges): string[] {
   const argv = ['pct', 'set', vmid]
   commonArgs(c, argv)
   if (c.protection !== undefined) argv.push('--protection', assertBool(c.protection, 'protection'))
@@ -222,4 +223,3 @@ export function setArgv(vmid: string, c: SetConfigChanges): string[] {
 
 export const TEMPLATE_SECTIONS = ['system', 'mail', 'turnkeylinux'] as const
 export const STORAGE_CONTENT_TYPES = ['vztmpl', 'iso', 'backup', 'rootdir', 'images', 'snippets', 'import'] as const
-export const RESOURCE_TYPES = ['vm', 'storage', 'node', 'sdn'] as const

@@ -1,113 +1,22 @@
 /**
- * Parsers for pct output, fed with the exact examples of proxmox-facts.md
- * (§2.3, §3, §4, §5, §12.2) plus the edge cases the facts spell out.
+ * Parsers for pct output and the config file, fed with outputs laid out as
+ * pve-container prints them (`src/PVE/CLI/pct.pm` `config`,
+ * `src/PVE/LXC/Config.pm` `write_pct_config`) plus their edge cases.
  */
 import { describe, expect, test } from 'bun:test'
 import { parsePctConfig, percentDecode } from './parse/pct-config.ts'
-import { parsePctList } from './parse/pct-list.ts'
-import { parsePctStatus } from './parse/pct-status.ts'
 import {
   formatDiskSize,
   formatPropertyString,
   parseDiskSize,
   parseFeatures,
-  parseNet,
   parsePropertyString,
   parseVolume,
 } from './parse/property-string.ts'
-import { parseSnapshotTree, snapshotsFromJson, snapshotsFromTree } from './parse/snapshots.ts'
+import { snapshotsFromJson } from './parse/snapshots.ts'
 import { toContainerConfig, toContainerStatus } from './parse/normalize.ts'
 
-describe('pct list (§3)', () => {
-  // printf "%-10s %-10s %-12s %-20s\n": trailing spaces kept on purpose.
-  const out = [
-    'VMID       Status     Lock         Name                ',
-    '100        running                 web01               ',
-    '101        stopped    snapshot     db-server-with-a-long-hostname',
-    '102        stopped                 CT102               ',
-    '',
-  ].join('\n')
-
-  test('facts example: lock column, long name, CT<vmid> default name', () => {
-    expect(parsePctList(out)).toEqual([
-      { vmid: 100, status: 'running', name: 'web01' },
-      { vmid: 101, status: 'stopped', lock: 'snapshot', name: 'db-server-with-a-long-hostname' },
-      { vmid: 102, status: 'stopped', name: 'CT102' },
-    ])
-  })
-
-  test('no containers: nothing at all is printed', () => {
-    expect(parsePctList('')).toEqual([])
-  })
-
-  test('a 20-char name fills its column exactly; longer names extend the line', () => {
-    const exact = '103        running                 abcdefghijklmnopqrst\n'
-    expect(parsePctList(exact)).toEqual([{ vmid: 103, status: 'running', name: 'abcdefghijklmnopqrst' }])
-  })
-
-  test('garbage is refused, not silently dropped', () => {
-    expect(() => parsePctList('something odd happened\n')).toThrow()
-  })
-})
-
-describe('pct status (§4)', () => {
-  test('default output', () => {
-    expect(parsePctStatus('status: running\n')).toEqual({ status: 'running' })
-    expect(parsePctStatus('status: stopped\n')).toEqual({ status: 'stopped' })
-  })
-
-  test('--verbose facts example → typed ContainerStatus (pressure strings become numbers)', () => {
-    const out = `cpus: 2
-disk: 1208602624
-diskread: 115818496
-diskwrite: 8192
-maxdisk: 8350298112
-maxmem: 1073741824
-maxswap: 536870912
-mem: 43298816
-name: web01
-netin: 11724
-netout: 1280
-pid: 12345
-pressurecpufull: 0.00
-pressurecpusome: 0.00
-pressureiofull: 0.00
-pressureiosome: 0.00
-pressurememoryfull: 0.00
-pressurememorysome: 0.00
-status: running
-swap: 0
-type: lxc
-uptime: 3512
-vmid: 100
-`
-    const raw = parsePctStatus(out)
-    expect(raw.name).toBe('web01')
-    expect(raw.pressurecpufull).toBe('0.00')
-    expect(Object.keys(raw)).toHaveLength(23)
-    const s = toContainerStatus(raw)
-    expect(s).toMatchObject({
-      vmid: 100,
-      name: 'web01',
-      status: 'running',
-      type: 'lxc',
-      cpus: 2,
-      cpu: 0, // `cpu` is excluded from --verbose; defaults to 0
-      disk: 1208602624,
-      maxdisk: 8350298112,
-      maxmem: 1073741824,
-      maxswap: 536870912,
-      mem: 43298816,
-      netin: 11724,
-      netout: 1280,
-      pid: 12345,
-      uptime: 3512,
-      pressurememorysome: 0,
-    })
-  })
-})
-
-describe('pct config (§5) and config file (§2.3)', () => {
+describe('pct config and the config file (pve-container src/PVE/LXC/Config.pm)', () => {
   const out = `arch: amd64
 cores: 2
 description: web server%3A production%0A
@@ -121,7 +30,7 @@ unprivileged: 1
 lxc.apparmor.profile: unconfined
 `
 
-  test('facts example: percent-decoded description, lxc.* kept in order', () => {
+  test('documented example: percent-decoded description, lxc.* kept in order', () => {
     const p = parsePctConfig(out)
     expect(p.values.description).toBe('web server: production\n')
     expect(p.values.hostname).toBe('web01')
@@ -158,7 +67,7 @@ lxc.apparmor.profile: unconfined
     ])
   })
 
-  test('file form §2.3: # description, snapshot sections, features, nameserver list', () => {
+  test('file form: # description, snapshot sections, features, nameserver list', () => {
     const file = `#web server%3A production
 arch: amd64
 cores: 2
@@ -207,9 +116,9 @@ snaptime: 1717236000
   })
 })
 
-describe('property strings and sizes (§1, §2.2)', () => {
+describe('property strings and sizes (pve-common src/PVE/JSONSchema.pm)', () => {
   test('net0, rootfs, mp, features', () => {
-    expect(parseNet('name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:5E:7A:01,ip=192.168.1.50/24,type=veth')).toEqual({
+    expect(parsePropertyString('name=eth0,bridge=vmbr0,firewall=1,gw=192.168.1.1,hwaddr=BC:24:11:5E:7A:01,ip=192.168.1.50/24,type=veth')).toEqual({
       name: 'eth0',
       bridge: 'vmbr0',
       firewall: '1',
@@ -264,88 +173,7 @@ describe('property strings and sizes (§1, §2.2)', () => {
   })
 })
 
-/** printf("%s %-<L>s %-23s %s\n") with L = max(0, 30 - length(prefix)), as in §12.2. */
-function treeLine(depth: number, name: string, time: string, desc: string): string {
-  const prefix = ' '.repeat(depth) + '`->'
-  const L = Math.max(0, 30 - prefix.length)
-  return `${prefix} ${name.padEnd(L)} ${time.padEnd(23)} ${desc}`
-}
-
-describe('pct listsnapshot tree (§12.2)', () => {
-  const linear = [
-    '`-> before-upgrade              2024-06-01 10:00:00     no-description',
-    ' `-> after-upgrade              2024-06-02 10:00:00     upgraded to bookworm',
-    '  `-> current                                           You are here!',
-    '',
-  ].join('\n')
-  const none = '`-> current                                             You are here!\n'
-  const afterRollback = [
-    '`-> before-upgrade              2024-06-01 10:00:00     no-description',
-    ' `-> after-upgrade              2024-06-02 10:00:00     upgraded to bookworm',
-    ' `-> current                                            You are here!',
-    '',
-  ].join('\n')
-
-  test('the printf model reproduces the facts lines exactly', () => {
-    expect(treeLine(0, 'before-upgrade', '2024-06-01 10:00:00', 'no-description')).toBe(linear.split('\n')[0]!)
-    expect(treeLine(1, 'after-upgrade', '2024-06-02 10:00:00', 'upgraded to bookworm')).toBe(linear.split('\n')[1]!)
-    expect(treeLine(2, 'current', '', 'You are here!')).toBe(linear.split('\n')[2]!)
-    expect(treeLine(0, 'current', '', 'You are here!')).toBe(none.trimEnd())
-    expect(treeLine(1, 'current', '', 'You are here!')).toBe(afterRollback.split('\n')[2]!)
-  })
-
-  test('linear history: depth, parent, time; no-description → empty', () => {
-    expect(parseSnapshotTree(linear)).toEqual([
-      { name: 'before-upgrade', depth: 0, time: '2024-06-01 10:00:00', description: '', current: false },
-      { name: 'after-upgrade', depth: 1, parent: 'before-upgrade', time: '2024-06-02 10:00:00', description: 'upgraded to bookworm', current: false },
-      { name: 'current', depth: 2, parent: 'after-upgrade', description: '', current: true },
-    ])
-    expect(snapshotsFromTree(parseSnapshotTree(linear))).toEqual([
-      { name: 'before-upgrade', description: '', current: false },
-      { name: 'after-upgrade', parent: 'before-upgrade', description: 'upgraded to bookworm', current: true },
-    ])
-  })
-
-  test('no snapshots: only the current row, as a root', () => {
-    expect(parseSnapshotTree(none)).toEqual([{ name: 'current', depth: 0, description: '', current: true }])
-    expect(snapshotsFromTree(parseSnapshotTree(none))).toEqual([])
-  })
-
-  test('after a rollback, current is a sibling of the newer snapshot', () => {
-    const rows = parseSnapshotTree(afterRollback)
-    expect(rows[2]).toEqual({ name: 'current', depth: 1, parent: 'before-upgrade', description: '', current: true })
-    expect(snapshotsFromTree(rows).map((s) => [s.name, s.current])).toEqual([
-      ['before-upgrade', true],
-      ['after-upgrade', false],
-    ])
-  })
-
-  test('deeper trees and branches: current at depth 3, long names pushing columns right', () => {
-    const longName = 'a-very-long-snapshot-name-of-39-chars-x'
-    const text = [
-      treeLine(0, 's1', '2024-06-01 10:00:00', 'root one'),
-      treeLine(1, 's2', '2024-06-02 10:00:00', 'no-description'),
-      treeLine(2, longName, '2024-06-03 10:00:00', 'long one'),
-      treeLine(3, 'current', '', 'You are here!'),
-      treeLine(2, 's4', '2024-06-04 10:00:00', 'branch'),
-      treeLine(0, 'orphan', '2024-06-05 10:00:00', 'second root'),
-    ].join('\n')
-    const rows = parseSnapshotTree(text + '\n')
-    expect(rows.map((r) => [r.name, r.depth, r.parent, r.current])).toEqual([
-      ['s1', 0, undefined, false],
-      ['s2', 1, 's1', false],
-      [longName, 2, 's2', false],
-      ['current', 3, longName, true],
-      ['s4', 2, 's2', false],
-      ['orphan', 0, undefined, false],
-    ])
-    expect(rows[2]!.time).toBe('2024-06-03 10:00:00')
-    expect(rows[2]!.description).toBe('long one')
-    const snaps = snapshotsFromTree(rows)
-    expect(snaps.find((s) => s.current)?.name).toBe(longName)
-    expect(snaps.filter((s) => s.current)).toHaveLength(1)
-  })
-
+describe('pvesh snapshot list (pve-container `src/PVE/API2/LXC/Snapshot.pm`)', () => {
   test('JSON form: hash order, numeric strings, current entry marks its parent', () => {
     const json = [
       { description: 'upgraded to bookworm\n', name: 'after-upgrade', parent: 'before-upgrade', snaptime: '1717322400' },

@@ -1,17 +1,18 @@
 /**
- * Parsers for pveversion, pveam, pvesm, pvesh JSON, UPIDs, the 400 block and
- * stderr, fed with the exact examples of proxmox-facts.md (§0, §14–§16, §18).
+ * Parsers for pveversion, pveam, pvesm, pvesh JSON, the 400 block and
+ * stderr, fed with outputs as the PVE tools print them (pve-manager
+ * `bin/pveversion`, `PVE/CLI/pveam.pm`, `PVE/CLI/pvesh.pm`; pve-storage
+ * `src/PVE/CLI/pvesm.pm`; pve-common `src/PVE/RESTHandler.pm`).
  */
 import { describe, expect, test } from 'bun:test'
 import { flag, lastLine, num, parsePveshJson, parsePveshWorkerJson } from './parse/json.ts'
 import { isParameterError, parseParameterErrors } from './parse/param-errors.ts'
-import { parsePveamAvailable, parsePveamList } from './parse/pveam.ts'
+import { parsePveamAvailable } from './parse/pveam.ts'
 import { parsePvesmStatus } from './parse/pvesm.ts'
 import { parsePveversion, parsePveversionVerbose } from './parse/pveversion.ts'
 import { classifyStderr, errorLines, stripPerlLocation } from './parse/stderr.ts'
-import { findUpid, parseUpid } from './parse/upid.ts'
 
-describe('pveversion (§18)', () => {
+describe('pveversion', () => {
   test('PVE 8 form', () => {
     expect(parsePveversion('pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)\n')).toEqual({
       version: '8.2.4',
@@ -21,6 +22,7 @@ describe('pveversion (§18)', () => {
       patch: 4,
       repoid: 'faa83925c9641325',
       kernel: '6.8.8-2-pve',
+      pveversion: 'pve-manager/8.2.4/faa83925c9641325',
     })
   })
 
@@ -33,6 +35,7 @@ describe('pveversion (§18)', () => {
       patch: 16,
       repoid: '0f39f621',
       kernel: '5.15.108-1-pve',
+      pveversion: 'pve-manager/7.4-16/0f39f621',
     })
   })
 
@@ -61,7 +64,7 @@ describe('pveversion (§18)', () => {
   })
 })
 
-describe('pveam available (§14.2)', () => {
+describe('pveam available', () => {
   test('2-column form (PVE 8, 9.0–9.2.6)', () => {
     const out = `mail            proxmox-mail-gateway-8.1-standard_8.1-1_amd64.tar.zst
 system          alpine-3.20-default_20240908_amd64.tar.xz
@@ -93,26 +96,7 @@ turnkeylinux    debian-12-turnkey-wordpress_18.1-1_amd64.tar.gz
   })
 })
 
-describe('pveam list (§14.3)', () => {
-  test('facts example (MiB labelled MB)', () => {
-    const out = [
-      'NAME                                                         SIZE  ',
-      'local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz       3.10MB',
-      'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst         120.68MB',
-      '',
-    ].join('\n')
-    expect(parsePveamList(out)).toEqual([
-      { volid: 'local:vztmpl/alpine-3.20-default_20240908_amd64.tar.xz', size: Math.round(3.1 * 1048576) },
-      { volid: 'local:vztmpl/debian-12-standard_12.7-1_amd64.tar.zst', size: Math.round(120.68 * 1048576) },
-    ])
-  })
-
-  test('header is printed even when empty', () => {
-    expect(parsePveamList('NAME                                                         SIZE  \n')).toEqual([])
-  })
-})
-
-describe('pvesm status (§15)', () => {
+describe('pvesm status', () => {
   const rows = [
     'local              dir     active        98497780        12582912        80866024   12.77%',
     'local-lvm      lvmthin     active       365760512        23408892       342351620    6.40%',
@@ -137,7 +121,7 @@ describe('pvesm status (§15)', () => {
   })
 })
 
-describe('pvesh JSON (§16.1) and num()', () => {
+describe('pvesh JSON and num()', () => {
   test('num accepts numbers and numeric strings, nothing else', () => {
     expect(num(102)).toBe(102)
     expect(num('102')).toBe(102)
@@ -180,36 +164,7 @@ describe('pvesh JSON (§16.1) and num()', () => {
   })
 })
 
-describe('UPID (§0.3)', () => {
-  test('facts example', () => {
-    expect(parseUpid('UPID:pve1:0003A2F1:01B7C9D2:66A1F0C3:vzcreate:101:root@pam:')).toEqual({
-      upid: 'UPID:pve1:0003A2F1:01B7C9D2:66A1F0C3:vzcreate:101:root@pam:',
-      node: 'pve1',
-      pid: 0x0003a2f1,
-      pstart: 0x01b7c9d2,
-      starttime: 0x66a1f0c3,
-      type: 'vzcreate',
-      id: '101',
-      user: 'root@pam',
-    })
-  })
-
-  test('9-hex pstart, download task with a template id, JSON-quoted', () => {
-    const u = parseUpid('"UPID:pve-2:00001234:1B7C9D2AB:66A1F0C3:download:debian-12-standard_12.7-1_amd64.tar.zst:root@pam:"')
-    expect(u?.pstart).toBe(0x1b7c9d2ab)
-    expect(u?.type).toBe('download')
-    expect(u?.id).toBe('debian-12-standard_12.7-1_amd64.tar.zst')
-  })
-
-  test('missing trailing colon or wrong widths are refused; findUpid takes the last one', () => {
-    expect(parseUpid('UPID:pve1:0003A2F1:01B7C9D2:66A1F0C3:vzcreate:101:root@pam')).toBeUndefined()
-    expect(parseUpid('UPID:pve1:3A2F1:01B7C9D2:66A1F0C3:vzcreate:101:root@pam:')).toBeUndefined()
-    expect(findUpid('log line\nUPID:pve1:0003A2F1:01B7C9D2:66A1F0C3:vzstart:101:root@pam:\n')?.type).toBe('vzstart')
-    expect(findUpid('nothing here\n')).toBeUndefined()
-  })
-})
-
-describe('400 Parameter verification failed (§0.2)', () => {
+describe('400 Parameter verification failed', () => {
   test('one field, usage line ends the block', () => {
     const err = '400 Parameter verification failed.\nvmid: invalid format - value does not look like a valid VM ID\n\npct create <vmid> <ostemplate> [OPTIONS]\n'
     expect(isParameterError(err)).toBe(true)

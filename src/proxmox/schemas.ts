@@ -9,7 +9,7 @@ const Num = (description?: string) => Type.Number(description ? { description } 
 const OptNum = (description?: string) => Type.Optional(Num(description))
 const OptStr = (description?: string) => Type.Optional(Type.String(description ? { description } : {}))
 
-/** `pvesh get /nodes/<node>/lxc` entry, `.../status/current`, `pct status --verbose` (facts §4, §16.4, §16.5). */
+/** `pvesh get /nodes/<node>/lxc` entry and `.../status/current`: the status hash of pve-container `src/PVE/LXC.pm` `vmstatus`. */
 export const ContainerStatus = Type.Object(
   {
     vmid: Type.Integer(),
@@ -51,7 +51,7 @@ export const ContainerStatus = Type.Object(
 )
 export type ContainerStatus = Static<typeof ContainerStatus>
 
-/** `pvesh get /nodes/<node>/status` (facts §16.3). */
+/** `pvesh get /nodes/<node>/status` (pve-manager `PVE/API2/Nodes.pm` `status`). */
 export const NodeStatus = Type.Object(
   {
     uptime: Num('seconds'),
@@ -86,7 +86,7 @@ export const NodeStatus = Type.Object(
 )
 export type NodeStatus = Static<typeof NodeStatus>
 
-/** `pvesh get /nodes/<node>/storage` entry (facts §15). */
+/** `pvesh get /nodes/<node>/storage` entry (pve-storage `src/PVE/API2/Storage/Status.pm` `index`). */
 export const Storage = Type.Object(
   {
     storage: Type.String(),
@@ -104,7 +104,7 @@ export const Storage = Type.Object(
 )
 export type Storage = Static<typeof Storage>
 
-/** `pvesm status` row (facts §15); sizes in KiB. */
+/** `pvesm status` row (pve-storage `src/PVE/CLI/pvesm.pm`); sizes in KiB. */
 export const PvesmStatusRow = Type.Object({
   name: Type.String(),
   type: Type.String(),
@@ -116,7 +116,7 @@ export const PvesmStatusRow = Type.Object({
 })
 export type PvesmStatusRow = Static<typeof PvesmStatusRow>
 
-/** A container snapshot (facts §12.2). */
+/** A container snapshot (pve-container `src/PVE/API2/LXC/Snapshot.pm` `list`). */
 export const Snapshot = Type.Object(
   {
     name: Type.String(),
@@ -144,7 +144,7 @@ export const Template = Type.Object(
 )
 export type Template = Static<typeof Template>
 
-/** `pveam available` row (facts §14.2). */
+/** `pveam available` row (pve-manager `PVE/CLI/pveam.pm`). */
 export const AvailableTemplate = Type.Object(
   {
     section: Type.String({ description: 'system | mail | turnkeylinux' }),
@@ -155,7 +155,7 @@ export const AvailableTemplate = Type.Object(
 )
 export type AvailableTemplate = Static<typeof AvailableTemplate>
 
-/** `pveversion` (facts §18). */
+/** `pveversion` (pve-manager `bin/pveversion`). */
 export const PveVersion = Type.Object(
   {
     version: Type.String({ description: '8.2.4 (or 7.4-16 on PVE ≤ 7)' }),
@@ -165,12 +165,13 @@ export const PveVersion = Type.Object(
     patch: Type.Integer(),
     repoid: Type.String(),
     kernel: Type.String({ description: 'running kernel (uname -r)' }),
+    pveversion: Type.String({ description: 'pve-manager/<version>/<repoid>, as /nodes/<node>/status reports it' }),
   },
   { title: 'ProxmoxPveVersion' },
 )
 export type PveVersion = Static<typeof PveVersion>
 
-/** `pvesh get /cluster/resources` entry (facts §16.6); fields depend on `type`. */
+/** `pvesh get /cluster/resources` entry (pve-manager `PVE/API2/Cluster.pm` `resources`); fields depend on `type`. */
 export const ClusterResource = Type.Object({
   id: Type.String(),
   type: Type.String({ description: 'lxc | qemu | node | storage | sdn | ...' }),
@@ -202,7 +203,7 @@ export const ClusterResource = Type.Object({
 })
 export type ClusterResource = Static<typeof ClusterResource>
 
-/** A `rootfs`/`mpN` volume (facts §2.2). */
+/** A `rootfs`/`mpN` volume (pve-container `src/PVE/LXC/Config.pm` `$rootfs_desc`). */
 export const Volume = Type.Object({
   volume: Type.String(),
   size: OptStr('as written, e.g. 8G'),
@@ -211,7 +212,7 @@ export const Volume = Type.Object({
 })
 export type Volume = Static<typeof Volume>
 
-/** `pct config` (facts §5), typed where LWS needs it, plus every raw key. */
+/** `pct config` (pve-container `src/PVE/API2/LXC/Config.pm` `vm_config`), typed where LWS needs it, plus every raw key. */
 export const ContainerConfig = Type.Object(
   {
     hostname: OptStr(),
@@ -241,19 +242,6 @@ export const ContainerConfig = Type.Object(
   { title: 'ProxmoxContainerConfig' },
 )
 export type ContainerConfig = Static<typeof ContainerConfig>
-
-/** UPID (facts §0.3). */
-export const Upid = Type.Object({
-  upid: Type.String(),
-  node: Type.String(),
-  pid: Type.Integer(),
-  pstart: Type.Integer(),
-  starttime: Type.Integer({ description: 'Unix epoch' }),
-  type: Type.String(),
-  id: Type.String(),
-  user: Type.String(),
-})
-export type Upid = Static<typeof Upid>
 
 /** Result of a command run inside a container. */
 export const ExecResult = Type.Object({

@@ -139,6 +139,23 @@ describe('dist/lws', () => {
     expect(((await res.json()) as { output: string }).output).toBe('done\n')
   }, 30_000)
 
+  test('GET /api/v1/metrics (prom-client inside the binary): key required, text format, host commands counted', async () => {
+    expect((await get('/api/v1/metrics', null)).status).toBe(401)
+    const run = await fetch(server.url + '/api/v1/probe/run', {
+      method: 'POST',
+      headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+      body: JSON.stringify({ argv: ['true'] }),
+    })
+    expect(run.status).toBe(200)
+    const res = await get('/api/v1/metrics')
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
+    const text = await res.text()
+    expect(text).toContain('# TYPE lws_http_requests_total counter')
+    expect(text).toMatch(/^lws_http_requests_total\{route="\/api\/v1\/probe\/run",method="POST",status="200"\} [1-9]/m)
+    expect(text).toMatch(/^lws_host_commands_total\{az="local\/pve",tool="true",exit_code="0"\} [1-9]/m)
+  })
+
   test('keygen prints a fresh random key', () => {
     const a = Bun.spawnSync([BIN, 'keygen']).stdout.toString().trim()
     const b = Bun.spawnSync([BIN, 'keygen']).stdout.toString().trim()

@@ -67,6 +67,23 @@ test('runs under Deno: an SSH-backed request reaches the test host', async () =>
   expect(await failed.json()).toEqual({ error: 'Command failed', details: 'nope', return_code: 4, code: 'HOST_COMMAND_FAILED' })
 })
 
+test('runs under Deno: GET /api/v1/metrics (prom-client), key required, requests and host commands counted', async () => {
+  expect((await fetch(`${server.url}/api/v1/metrics`)).status).toBe(401)
+  const run = await fetch(`${server.url}/api/v1/probe/run`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ argv: ['hostname'] }),
+  })
+  expect(run.status).toBe(200)
+  const res = await fetch(`${server.url}/api/v1/metrics`, { headers: { 'x-api-key': KEY } })
+  expect(res.status).toBe(200)
+  expect(res.headers.get('content-type')).toStartWith('text/plain; version=0.0.4')
+  const text = await res.text()
+  expect(text).toMatch(/^lws_http_requests_total\{route="\/api\/v1\/probe\/run",method="POST",status="200"\} [1-9]/m)
+  expect(text).toMatch(/^lws_host_commands_total\{az="eu-south-1\/az1",tool="hostname",exit_code="0"\} [1-9]/m)
+  expect(text).toMatch(/^lws_host_command_duration_seconds_count\{az="eu-south-1\/az1",tool="hostname"\} [1-9]/m)
+})
+
 test('runs under Deno: the same edge (bypass, malformed Host, slow body, headers)', async () => {
   const port = Number(new URL(server.url).port)
   const bypass = await rawRequest(port, requestHead('GET', '/ab/api/v1/conf', { host: 'x' }))

@@ -105,7 +105,7 @@ describe('operationIds', () => {
     expect(ops.length).toBeGreaterThan(30)
     const ids = ops.map((o) => o.op.operationId)
     expect(new Set(ids).size).toBe(ids.length)
-    for (const id of ids) expect(id).toMatch(/^(get|list|describe|create|delete|start|stop|reboot|terminate|scale|exec|rollback|validate|download|setup|run|deploy|discover|scan|post|put|patch)[A-Z][A-Za-z0-9]*$/)
+    for (const id of ids) expect(id).toMatch(/^(get|list|describe|create|delete|start|stop|reboot|terminate|scale|exec|rollback|validate|download|setup|run|deploy|discover|scan|wait|cancel|stream|post|put|patch)[A-Z][A-Za-z0-9]*$/)
   })
 
   test('every built-in operation is in the table, and every table entry is a built-in operation', async () => {

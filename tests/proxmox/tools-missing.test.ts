@@ -48,7 +48,9 @@ describe('ProxmoxClient on a machine that is not a Proxmox VE host', () => {
     ['exec', () => pve.exec(100, 'true')],
     ['execStream', () => pve.execStream(100, 'true')],
     ['resize', () => pve.resize(100, 'rootfs', '8G')],
-    ['pvesmStatus', () => pve.pvesmStatus()],
+    ['templates', () => pve.templates()],
+    ['hostStatus', () => pve.hostStatus()],
+    ['describeContainer', () => pve.describeContainer(100)],
     ['availableTemplates', () => pve.availableTemplates()],
   ])('%s → 503 PROXMOX_TOOLS_MISSING with the hint', async (_name, fn) => {
     const err = (await (fn as () => Promise<unknown>)().catch((x: unknown) => x)) as ProxmoxToolsMissingError

@@ -11,6 +11,8 @@ import type { LwsPlugin } from '../../../src/plugins/types.ts'
 const hello: LwsPlugin = {
   name: 'hello',
   version: '1.0.0',
+  // Host API versions this plugin works with (semver range; see src/plugins/host-api.ts).
+  hostApi: '^1.0',
   description: 'Example third-party plugin',
   setup({ Elysia, t, schemas }) {
     return new Elysia({ name: 'hello' }).get(

@@ -13,7 +13,7 @@ import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import { autostartOverride, MAX_COMPOSE_BYTES, projectName, validateCompose, type ComposeSpec } from '../compose.ts'
 import { readComposeFile } from '../compose-file.ts'
 import { check, runIn } from '../container.ts'
-import { placementOf, type AppContext } from '../context.ts'
+import type { AppContext } from '../context.ts'
 import { assertName } from '../names.ts'
 import { APPS_DIR, AUTOSTART_FILE, COMPOSE_FILE, composeScript, readComposeScript, removeAutostartScript, writeFileScript, type ComposeAction } from '../shell.ts'
 
@@ -100,11 +100,9 @@ export function deployRoute(c: AppContext) {
     check(c, zone, id, `write ${APPS_DIR}/${project}/${file}`, r, project)
   }
 
-  return new c.Elysia({ name: 'app-deploy' }).post(
+  return new c.Elysia({ name: 'app-deploy' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/deploy',
-    async ({ params, body }) => {
-      const zone = c.zones.resolve(body.region, body.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, body }) => {
       const { project, text, spec } = await resolveInput(body)
       const action: ComposeAction = body.action
       const t0 = performance.now()
@@ -135,7 +133,7 @@ export function deployRoute(c: AppContext) {
       outputs.push(r.stdout)
       return {
         instance_id: id,
-        ...placementOf(zone),
+        ...c.placementOf(zone),
         action,
         project,
         path: `${APPS_DIR}/${project}`,
@@ -146,6 +144,7 @@ export function deployRoute(c: AppContext) {
       }
     },
     {
+      instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },

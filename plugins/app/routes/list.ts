@@ -4,7 +4,7 @@
  * /opt/lws/apps, and any other project its containers' labels name.
  */
 import { check, runIn } from '../container.ts'
-import { placementOf, type AppContext } from '../context.ts'
+import type { AppContext } from '../context.ts'
 import { isName } from '../names.ts'
 import { APPS_DIR, LIST_SEPARATOR, listScript } from '../shell.ts'
 
@@ -109,15 +109,14 @@ export function parseList(stdout: string) {
 
 export function listRoute(c: AppContext) {
   const sch = listSchemas(c)
-  return new c.Elysia({ name: 'app-list' }).get(
+  return new c.Elysia({ name: 'app-list' }).use(c.instance).get(
     '/lxc/instances/:instance_id/app',
-    async ({ params, query }) => {
-      const zone = c.zones.resolve(query.region, query.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id }) => {
       const r = check(c, zone, id, 'docker ps', await runIn(c, zone, id, listScript(), { timeoutMs: LIST_TIMEOUT_MS }))
-      return { instance_id: id, ...placementOf(zone), ...parseList(r.stdout) }
+      return { instance_id: id, ...c.placementOf(zone), ...parseList(r.stdout) }
     },
     {
+      instance: 'query',
       params: c.s.InstanceIdParams,
       query: c.s.ZoneQuery,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },

@@ -8,12 +8,11 @@
  * the client goes away, `docker logs -f` is killed on the host (its whole SSH
  * session) and the channel is closed.
  */
-import { wasTruncated } from '../../../src/exec/executor.ts'
 import { check, runIn, streamIn } from '../container.ts'
-import { placementOf, type AppContext } from '../context.ts'
+import type { AppContext } from '../context.ts'
 import { assertName } from '../names.ts'
 import { inspectScript, logsScript } from '../shell.ts'
-import { followBody, SSE_HEADERS, TEXT_HEADERS, wantsEventStream } from '../stream.ts'
+import { followBody } from '../stream.ts'
 
 const LOGS_TIMEOUT_MS = 60_000
 
@@ -42,11 +41,10 @@ export function logsSchemas(c: AppContext) {
 export function logsRoute(c: AppContext) {
   const sch = logsSchemas(c)
   const E = c.errors
-  return new c.Elysia({ name: 'app-logs' }).get(
+  const { SSE_HEADERS, TEXT_HEADERS, wantsEventStream } = c.sse
+  return new c.Elysia({ name: 'app-logs' }).use(c.instance).get(
     '/lxc/instances/:instance_id/app/logs/:container_name',
-    async ({ params, query, request }) => {
-      const zone = c.zones.resolve(query.region, query.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, params, query, request }) => {
       const name = assertName(c, 'container', params.container_name, 'container_name')
       const lines = query.lines ?? 100
       const notFound = (r: { stdout: string; stderr: string }) => /no such (container|object)/i.test(r.stdout + r.stderr)
@@ -55,7 +53,7 @@ export function logsRoute(c: AppContext) {
         const r = await runIn(c, zone, id, logsScript(name, { lines, follow: false, timestamps: query.timestamps }), { timeoutMs: LOGS_TIMEOUT_MS })
         if (r.exitCode !== 0 && notFound(r)) throw new E.NotFoundError(`no Docker container '${name}' in container ${id}`)
         check(c, zone, id, 'docker logs', r)
-        return { instance_id: id, ...placementOf(zone), container: name, lines, output: r.stdout, truncated: wasTruncated(r) }
+        return { instance_id: id, ...c.placementOf(zone), container: name, lines, output: r.stdout, truncated: c.proxmox.wasTruncated(r) }
       }
 
       // Before committing to a 200 stream: the container must exist (404) and docker be there (409).
@@ -69,13 +67,14 @@ export function logsRoute(c: AppContext) {
       const started = performance.now()
       const handle = await streamIn(c, zone, id, logsScript(name, { lines, follow: true, timestamps: query.timestamps }))
       c.log.info('app logs follow started', { az: zone.label, instance_id: id, container: name })
-      const body = followBody(handle, sse ? 'sse' : 'text', request.signal, (how) =>
+      const body = followBody(c, handle, sse ? 'sse' : 'text', request.signal, (how) =>
         c.log.info('app logs follow ended', { az: zone.label, instance_id: id, container: name, how, duration_ms: Math.round(performance.now() - started) }),
       )
       // A Response skips response validation; the schema above documents the JSON form.
       return new Response(body, { headers: sse ? SSE_HEADERS : TEXT_HEADERS }) as never
     },
     {
+      instance: 'query',
       params: sch.params,
       query: sch.query,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },

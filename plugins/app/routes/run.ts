@@ -1,13 +1,12 @@
 /**
  * POST /lxc/instances/{instance_id}/app/run — `docker run <docker_command...>`
- * inside a container. Each element of `docker_command` is one argument: it is
- * single-quoted (quoteArg) into the in-container `sh -c` text and reaches
- * docker byte for byte, never re-split and never interpreted by a shell.
+ * inside a container. Each element of `docker_command` is one argument of a
+ * fixed script (`"$@"`, ProxmoxClient.execScript) and reaches docker byte for
+ * byte, never re-split and never interpreted by a shell.
  */
 import { randomBytes } from 'node:crypto'
-import { wasTruncated } from '../../../src/exec/executor.ts'
 import { refusalOf, runIn, withoutMarkers } from '../container.ts'
-import { placementOf, type AppContext } from '../context.ts'
+import type { AppContext } from '../context.ts'
 import { MARK, runScript } from '../shell.ts'
 
 const DEFAULT_TIMEOUT_S = 120
@@ -73,11 +72,9 @@ export function runRoute(c: AppContext) {
       container_id: containerId,
     })
 
-  return new c.Elysia({ name: 'app-run' }).post(
+  return new c.Elysia({ name: 'app-run' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/run',
-    async ({ params, body }) => {
-      const zone = c.zones.resolve(body.region, body.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, body }) => {
       body.docker_command.forEach((a, i) => {
         if (a.includes('\0')) throw new E.BadRequestError(`docker_command[${i}]: contains a NUL byte`)
       })
@@ -85,7 +82,7 @@ export function runRoute(c: AppContext) {
       const t0 = performance.now()
       const r = await runIn(c, zone, id, runScript(body.docker_command, cidFile), { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
       const { stderr, cid } = splitCid(r.stderr)
-      const truncated = wasTruncated(r)
+      const truncated = c.proxmox.wasTruncated(r)
       if (r.exitCode !== 0) {
         const refusal = refusalOf(c, id, r) // docker missing → 409
         if (refusal) throw refusal
@@ -93,7 +90,7 @@ export function runRoute(c: AppContext) {
       }
       return {
         instance_id: id,
-        ...placementOf(zone),
+        ...c.placementOf(zone),
         container_id: cid,
         output: r.stdout,
         stderr,
@@ -103,6 +100,7 @@ export function runRoute(c: AppContext) {
       }
     },
     {
+      instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },

@@ -13,13 +13,12 @@
  *   installation goes on even if the client goes away.
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
-import { buildFeatures, type FeatureOptions } from '../../../src/proxmox/options.ts'
+import type { FeatureOptions } from '../../../src/proxmox/options.ts'
 import type { ExecResult } from '../../../src/proxmox/schemas.ts'
 import { runIn, streamIn } from '../container.ts'
-import { placementOf, type AppContext } from '../context.ts'
+import type { AppContext } from '../context.ts'
 import { SUPPORTED_PACKAGES } from '../schemas.ts'
 import { DOCKER_FEATURES, familyOf, installSteps, parseProbe, PROBE_SCRIPT, stepScript, type Probe, type Step } from '../setup-plan.ts'
-import { drain, SSE_HEADERS, sseEvent, wantsEventStream } from '../stream.ts'
 
 const MAX_LOG = 512 * 1024
 
@@ -85,6 +84,7 @@ interface Reporter {
 export function setupRoute(c: AppContext) {
   const sch = setupSchemas(c)
   const E = c.errors
+  const { SSE_HEADERS, sseEvent, drain, wantsEventStream } = c.sse
 
   class SetupFailedError extends E.LwsError {
     constructor(
@@ -104,7 +104,8 @@ export function setupRoute(c: AppContext) {
   }
 
   async function perform(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean, report?: Reporter) {
-    const t0 = performance.now()
+    // One budget for the whole installation (api.task_timeout), not one per step: the client waits for all of them.
+    const budget = new c.time.Deadline(c.config.taskTimeoutMs)
     const st = await zone.pve.containerStatus(id)
     if (st.status !== 'running') throw new E.ConflictError(`container ${id} is ${st.status}; start it first`)
 
@@ -115,7 +116,7 @@ export function setupRoute(c: AppContext) {
     const warnings: string[] = []
     const base = {
       instance_id: id,
-      ...placementOf(zone),
+      ...c.placementOf(zone),
       package_name: pkg,
       os: { id: probe.os.id, version: probe.os.version },
     }
@@ -137,7 +138,7 @@ export function setupRoute(c: AppContext) {
         steps: [],
         output: '',
         warnings,
-        duration_ms: Math.round(performance.now() - t0),
+        duration_ms: budget.elapsedMs(),
       }
     }
 
@@ -150,7 +151,7 @@ export function setupRoute(c: AppContext) {
     const wanted: FeatureOptions = { nesting: true, keyctl: true }
     for (const k of ['fuse', 'mknod', 'force_rw_sys'] as const) if (features[k] !== undefined) wanted[k] = features[k] === '1'
     if (features.mount) wanted.mount = features.mount.split(';').filter(Boolean)
-    const featureText = buildFeatures(wanted)
+    const featureText = c.proxmox.featuresText(wanted)
     const plan: Array<{ name: string; where: 'host' | 'container'; command: string; step?: Step }> = []
     if (!featuresOk) {
       plan.push({ name: 'set the container features Docker needs', where: 'host', command: `pct set ${id} --features ${featureText}` })
@@ -172,7 +173,7 @@ export function setupRoute(c: AppContext) {
         steps: plan.map((p) => ({ name: p.name, where: p.where, command: p.command, exit_code: null, duration_ms: null })),
         output: '',
         warnings,
-        duration_ms: Math.round(performance.now() - t0),
+        duration_ms: budget.elapsedMs(),
       }
     }
 
@@ -202,13 +203,11 @@ export function setupRoute(c: AppContext) {
       for (const [k, v] of Object.entries(DOCKER_FEATURES)) features[k] = v
     }
 
-    // One budget for the whole installation (api.task_timeout), not one per step: the client waits for all of them.
-    const budgetEnds = t0 + c.config.taskTimeoutMs
     for (const p of plan.filter((x) => x.step)) {
       const step = p.step!
       begin(p)
       const s0 = performance.now()
-      const left = Math.max(1, Math.round(budgetEnds - performance.now()))
+      const left = budget.leftMs(1)
       const r = await (report ? runStreamed(zone, id, stepScript(step), left, log) : runIn(c, zone, id, stepScript(step), { timeoutMs: left })).catch((e) => {
         if (!(e instanceof E.HostTimeoutError)) throw e
         throw new E.LwsError(504, 'Host timeout', `${zone.label}: app setup did not finish within api.task_timeout (${c.config.taskTimeoutMs / 1000} s); step '${step.name}' was stopped`, 1)
@@ -240,18 +239,14 @@ export function setupRoute(c: AppContext) {
       steps,
       output,
       warnings,
-      duration_ms: Math.round(performance.now() - t0),
+      duration_ms: budget.elapsedMs(),
     }
   }
 
   /** A step through the streaming executor: its output reaches `onText` as it comes. */
   async function runStreamed(zone: ZoneHandle, id: string, script: string, timeoutMs: number, onText: (t: string) => void): Promise<ExecResult> {
     const h = await streamIn(c, zone, id, script)
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      h.kill()
-    }, timeoutMs)
+    const limit = c.time.timer(timeoutMs, () => h.kill())
     const stderr = drain(h.stderr)
     const decoder = new TextDecoder()
     let stdout = ''
@@ -262,59 +257,34 @@ export function setupRoute(c: AppContext) {
         onText(text)
       }
     } finally {
-      clearTimeout(timer)
+      limit.cancel()
     }
     const exitCode = await h.exited
-    if (timedOut) throw new E.HostTimeoutError(zone.label, timeoutMs)
+    if (limit.fired) throw new E.HostTimeoutError(zone.label, timeoutMs)
     return { stdout, stderr: await stderr, exitCode }
   }
 
+  /** The SSE answer: progress events as they happen; the installation runs to its end even if the client goes away. */
   function streamed(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean): Response {
-    let ctl!: ReadableStreamDefaultController<Uint8Array>
-    let open = true
-    const send = (chunk: Uint8Array) => {
-      if (!open) return
-      try {
-        ctl.enqueue(chunk)
-      } catch {
-        open = false
-      }
+    const events = c.sse.channel<Uint8Array>()
+    const reporter: Reporter = {
+      step: (s) => events.send(sseEvent(JSON.stringify(s), 'step')),
+      log: (text) => events.send(sseEvent(text.replace(/\n$/, ''), 'log')),
     }
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        ctl = controller
-        const reporter: Reporter = {
-          step: (s) => send(sseEvent(JSON.stringify(s), 'step')),
-          log: (text) => send(sseEvent(text.replace(/\n$/, ''), 'log')),
-        }
-        perform(zone, id, pkg, dryRun, reporter)
-          .then((result) => send(sseEvent(JSON.stringify(result), 'result')))
-          .catch((e) => {
-            const err = e instanceof E.LwsError ? e : new E.InternalError()
-            if (!(e instanceof E.LwsError)) c.log.error('app setup failed', { instance_id: id, error: String((e as Error)?.message ?? e) })
-            send(sseEvent(JSON.stringify({ status_code: err.status, ...err.toBody() }), 'error'))
-          })
-          .finally(() => {
-            if (!open) return
-            open = false
-            try {
-              ctl.close()
-            } catch {}
-          })
-      },
-      cancel() {
-        // The client went away: stop sending; the installation itself runs to its end.
-        open = false
-      },
-    })
-    return new Response(body, { headers: SSE_HEADERS })
+    perform(zone, id, pkg, dryRun, reporter)
+      .then((result) => events.send(sseEvent(JSON.stringify(result), 'result')))
+      .catch((e) => {
+        const err = e instanceof E.LwsError ? e : new E.InternalError()
+        if (!(e instanceof E.LwsError)) c.log.error('app setup failed', { instance_id: id, error: String((e as Error)?.message ?? e) })
+        events.send(sseEvent(JSON.stringify({ status_code: err.status, ...err.toBody() }), 'error'))
+      })
+      .finally(() => events.close())
+    return new Response(c.sse.streamBody(events), { headers: SSE_HEADERS })
   }
 
-  return new c.Elysia({ name: 'app-setup' }).post(
+  return new c.Elysia({ name: 'app-setup' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/setup',
-    async ({ params, body, request }) => {
-      const zone = c.zones.resolve(body.region, body.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, body, request }) => {
       const pkg = body.package_name ?? 'docker'
       if (!(SUPPORTED_PACKAGES as readonly string[]).includes(pkg)) {
         throw new E.BadRequestError(`package_name: ${JSON.stringify(pkg.slice(0, 60))} is not supported (supported: ${SUPPORTED_PACKAGES.join(', ')})`)
@@ -324,6 +294,7 @@ export function setupRoute(c: AppContext) {
       return perform(zone, id, pkg, body.dry_run ?? false)
     },
     {
+      instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },

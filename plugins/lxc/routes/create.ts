@@ -9,9 +9,9 @@
  */
 import type { Static } from '@sinclair/typebox'
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
-import { createArgv, type CreateOptions } from '../../../src/proxmox/options.ts'
+import type { CreateOptions } from '../../../src/proxmox/options.ts'
 import { failureError, toFailure, type Failure } from '../bulk.ts'
-import { placementOf, type LxcContext } from '../context.ts'
+import type { LxcContext } from '../context.ts'
 import { buildNetworks } from '../network.ts'
 import { resolveSize, type ResolvedSize } from '../sizes.ts'
 import { VmidExhaustedError } from '../vmid-allocator.ts'
@@ -192,7 +192,7 @@ export async function createInstances(c: LxcContext, body: Body) {
   return { output: lines.join('\n'), instances, errors }
 }
 
-/** Every container's options, fully validated up front (createArgv runs the same checks the client will). */
+/** Every container's options, fully validated up front (the same checks createContainer runs). */
 function planInstances(c: LxcContext, body: Body, size: ResolvedSize, image: string): Plan[] {
   const count = body.count ?? 1
   const nets = buildNetworks(c, body, count)
@@ -206,7 +206,7 @@ function planInstances(c: LxcContext, body: Body, size: ResolvedSize, image: str
     const hostname = body.hostname === undefined ? undefined : count === 1 ? body.hostname : `${body.hostname}-${i + 1}`
     const options: CreateOptions = { ...base, net0 }
     if (hostname !== undefined) options.hostname = hostname
-    createArgv('100', image, options)
+    c.proxmox.checkCreateOptions(image, options)
     return { hostname, options, ip: net0.ip ?? 'manual' }
   })
 }
@@ -244,7 +244,7 @@ async function launch(c: LxcContext, zone: ZoneHandle, vmid: number, image: stri
     hostname: status?.name ?? plan.hostname ?? `CT${id}`,
     // start exited 0; a status read that failed right after does not undo that.
     status: status?.status ?? 'running',
-    ...placementOf(zone),
+    ...c.placementOf(zone),
     size: size.name,
     image_id: image,
     ip: plan.ip,

@@ -1,9 +1,11 @@
 /**
  * GET /lxc/instances/{instance_id} — live status plus the configuration
- * (sizes, network, disks, features) and the number of snapshots.
+ * (sizes, network, disks, features) and the number of snapshots, in one host
+ * command (ProxmoxClient.describeContainer batches the three reads; an
+ * unknown container is 404 INSTANCE_NOT_FOUND as with any other route).
  */
 import type { ContainerConfig } from '../../../src/proxmox/schemas.ts'
-import { placementOf, type LxcContext } from '../context.ts'
+import type { LxcContext } from '../context.ts'
 import { statusSummary } from '../format.ts'
 import { matchSize } from '../sizes.ts'
 
@@ -74,28 +76,29 @@ export function describeSchemas(c: LxcContext) {
 
 export function describeRoute(c: LxcContext) {
   const sch = describeSchemas(c)
-  return new c.Elysia({ name: 'lxc-describe' }).get(
-    '/lxc/instances/:instance_id',
-    async ({ params, query }) => {
-      const zone = c.zones.resolve(query.region, query.az)
-      const id = c.ids.assertVmid(params.instance_id)
-      const [st, cfg, snaps] = await Promise.all([zone.pve.containerStatus(id), zone.pve.containerConfig(id), zone.pve.snapshots(id)])
-      return {
-        ...statusSummary(st),
-        ...placementOf(zone),
-        size: matchSize(c, cfg),
-        snapshots: snaps.length,
-        snapshot_parent: cfg.parent ?? null,
-        config: configView(cfg),
-      }
-    },
-    {
-      params: c.s.InstanceIdParams,
-      query: c.s.ZoneQuery,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 500, 502, 504) },
-      detail: { tags: ['lxc'], summary: 'Describe a container (status and configuration)' },
-    },
-  )
+  return new c.Elysia({ name: 'lxc-describe' })
+    .use(c.instance)
+    .get(
+      '/lxc/instances/:instance_id',
+      async ({ zone, vmid }) => {
+        const { status: st, config: cfg, snapshots: snaps } = await zone.pve.describeContainer(vmid)
+        return {
+          ...statusSummary(st),
+          ...c.placementOf(zone),
+          size: matchSize(c, cfg),
+          snapshots: snaps.length,
+          snapshot_parent: cfg.parent ?? null,
+          config: configView(cfg),
+        }
+      },
+      {
+        instance: 'query',
+        params: c.s.InstanceIdParams,
+        query: c.s.ZoneQuery,
+        response: { 200: sch.response, ...c.s.errors(400, 401, 404, 500, 502, 504) },
+        detail: { tags: ['lxc'], summary: 'Describe a container (status and configuration)' },
+      },
+    )
 }
 
 function disk(v: { volume: string; size?: string; bytes?: number; mp?: string }) {

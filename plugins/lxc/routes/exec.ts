@@ -4,8 +4,7 @@
  * (pct exec ... -- sh -c <command>), so shell syntax works there and never on
  * the host.
  */
-import { wasTruncated } from '../../../src/exec/executor.ts'
-import { placementOf, type LxcContext } from '../context.ts'
+import type { LxcContext } from '../context.ts'
 
 const MAX_COMMAND = 100_000
 const TRUNCATED_DOC = 'stdout or stderr exceeded api.max_output_bytes; the rest was dropped'
@@ -55,18 +54,16 @@ export function execRoute(c: LxcContext) {
     return new c.errors.CommandExitError(r.stdout, r.stderr, r.exitCode, truncated, output || `command exited with code ${r.exitCode}`, { instance_id: instanceId })
   }
 
-  return new c.Elysia({ name: 'lxc-exec' }).post(
+  return new c.Elysia({ name: 'lxc-exec' }).use(c.instance).post(
     '/lxc/instances/:instance_id/exec',
-    async ({ params, body }) => {
-      const zone = c.zones.resolve(body.region, body.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, body }) => {
       const t0 = performance.now()
       const r = await zone.pve.exec(id, body.command, { timeoutMs: body.timeout !== undefined ? body.timeout * 1000 : c.config.commandTimeoutMs })
-      const truncated = wasTruncated(r)
+      const truncated = c.proxmox.wasTruncated(r)
       if (r.exitCode !== 0) throw exitError(id, r, truncated)
       return {
         instance_id: id,
-        ...placementOf(zone),
+        ...c.placementOf(zone),
         output: r.stdout,
         stdout: r.stdout,
         stderr: r.stderr,
@@ -76,6 +73,7 @@ export function execRoute(c: LxcContext) {
       }
     },
     {
+      instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
       response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },

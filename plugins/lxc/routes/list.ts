@@ -5,7 +5,7 @@
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import { failureError, toFailure } from '../bulk.ts'
-import { placementOf, type LxcContext } from '../context.ts'
+import type { LxcContext } from '../context.ts'
 import { statusSummary } from '../format.ts'
 
 /**
@@ -86,19 +86,15 @@ export function listRoute(c: LxcContext) {
 }
 
 async function listZone(c: LxcContext, zone: ZoneHandle) {
-  const where = placementOf(zone)
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    const why = `no container list within ${c.errors.formatDuration(AZ_DEADLINE_MS)}`
-    timer = setTimeout(() => reject(new c.errors.HostTimeoutError(zone.label, AZ_DEADLINE_MS, why, true)), AZ_DEADLINE_MS)
-  })
+  const where = c.placementOf(zone)
+  const why = `no container list within ${c.errors.formatDuration(AZ_DEADLINE_MS)}`
   try {
-    const list = await Promise.race([zone.pve.listContainers(), deadline])
+    const list = await c.time.withDeadline(zone.pve.listContainers(), AZ_DEADLINE_MS, {
+      error: () => new c.errors.HostTimeoutError(zone.label, AZ_DEADLINE_MS, why, true),
+    })
     return { rows: list.map((st) => ({ ...statusSummary(st), ...where })) }
   } catch (err) {
     const { instance_id: _, ...f } = toFailure(c, err)
     return { rows: [], error: { ...where, ...f } }
-  } finally {
-    clearTimeout(timer)
   }
 }

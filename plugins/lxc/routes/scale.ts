@@ -6,7 +6,6 @@
 import type { Static } from '@sinclair/typebox'
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import type { SetConfigChanges } from '../../../src/proxmox/options.ts'
-import { formatDiskSize, parseDiskSize } from '../../../src/proxmox/parse/property-string.ts'
 import type { ContainerConfig } from '../../../src/proxmox/schemas.ts'
 import { bulk, uniqueIds } from '../bulk.ts'
 import type { LxcContext } from '../context.ts'
@@ -132,6 +131,7 @@ async function scaleOne(c: LxcContext, zone: ZoneHandle, id: string, body: Body)
  * size. Shrinking is refused here, before any other change is made.
  */
 function planResize(c: LxcContext, id: string, cfg: ContainerConfig, size: string): string | undefined {
+  const { parseDiskSize, formatDiskSize } = c.proxmox
   if (size.startsWith('+')) return parseDiskSize(size.slice(1)) === 0 ? undefined : size
   const wanted = parseDiskSize(size)!
   const current = cfg.rootfs?.bytes

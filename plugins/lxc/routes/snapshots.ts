@@ -4,7 +4,7 @@
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import type { Snapshot } from '../../../src/proxmox/schemas.ts'
-import { placementOf, type LxcContext } from '../context.ts'
+import type { LxcContext } from '../context.ts'
 
 export function snapshotSchemas(c: LxcContext) {
   const { t, s } = c
@@ -96,20 +96,20 @@ export function snapshotRoutes(c: LxcContext) {
   const errs = c.s.errors
   const name = (raw: string) => c.ids.assertSnapshotName(raw)
   return new c.Elysia({ name: 'lxc-snapshots' })
+    .use(c.instance)
     .get(
       '/lxc/instances/:instance_id/snapshots',
-      async ({ params, query }) => {
-        const zone = c.zones.resolve(query.region, query.az)
-        const id = c.ids.assertVmid(params.instance_id)
+      async ({ zone, vmid: id }) => {
         const list = await zone.pve.snapshots(id)
         return {
           instance_id: id,
-          ...placementOf(zone),
+          ...c.placementOf(zone),
           current_parent: list.find((x) => x.current)?.name ?? null,
           snapshots: treeOrder(list).map(view),
         }
       },
       {
+        instance: 'query',
         params: c.s.InstanceIdParams,
         query: c.s.ZoneQuery,
         response: { 200: sch.listResponse, ...errs(400, 401, 404, 500, 502, 504) },
@@ -118,9 +118,7 @@ export function snapshotRoutes(c: LxcContext) {
     )
     .post(
       '/lxc/instances/:instance_id/snapshots',
-      async ({ params, body }) => {
-        const zone = c.zones.resolve(body.region, body.az)
-        const id = c.ids.assertVmid(params.instance_id)
+      async ({ zone, vmid: id, body }) => {
         const snap = name(body.snapshot_name)
         await zone.pve.snapshot(id, snap, body.description === undefined ? {} : { description: body.description })
         const made = await find(zone, id, snap)
@@ -128,11 +126,12 @@ export function snapshotRoutes(c: LxcContext) {
           output: `snapshot '${snap}' of container ${id} created`,
           instance_id: id,
           snapshot_name: snap,
-          ...placementOf(zone),
+          ...c.placementOf(zone),
           ...(made ? { snapshot: view(made) } : {}),
         }
       },
       {
+        instance: 'body',
         params: c.s.InstanceIdParams,
         body: sch.createBody,
         response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
@@ -145,14 +144,13 @@ export function snapshotRoutes(c: LxcContext) {
     )
     .delete(
       '/lxc/instances/:instance_id/snapshots/:snapshot_name',
-      async ({ params, query }) => {
-        const zone = c.zones.resolve(query.region, query.az)
-        const id = c.ids.assertVmid(params.instance_id)
+      async ({ zone, vmid: id, params }) => {
         const snap = name(params.snapshot_name)
         await zone.pve.delsnapshot(id, snap)
-        return { output: `snapshot '${snap}' of container ${id} deleted`, instance_id: id, snapshot_name: snap, ...placementOf(zone) }
+        return { output: `snapshot '${snap}' of container ${id} deleted`, instance_id: id, snapshot_name: snap, ...c.placementOf(zone) }
       },
       {
+        instance: 'query',
         params: sch.snapParams,
         query: c.s.ZoneQuery,
         response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
@@ -161,9 +159,7 @@ export function snapshotRoutes(c: LxcContext) {
     )
     .post(
       '/lxc/instances/:instance_id/snapshots/:snapshot_name/rollback',
-      async ({ params, body }) => {
-        const zone = c.zones.resolve(body?.region, body?.az)
-        const id = c.ids.assertVmid(params.instance_id)
+      async ({ zone, vmid: id, params, body }) => {
         const snap = name(params.snapshot_name)
         await zone.pve.rollback(id, snap, { start: body?.start === true })
         const st = await zone.pve.containerStatus(id)
@@ -171,11 +167,12 @@ export function snapshotRoutes(c: LxcContext) {
           output: `container ${id} rolled back to '${snap}' (${st.status})`,
           instance_id: id,
           snapshot_name: snap,
-          ...placementOf(zone),
+          ...c.placementOf(zone),
           status: st.status,
         }
       },
       {
+        instance: 'body',
         params: sch.snapParams,
         body: sch.rollbackBody,
         response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },

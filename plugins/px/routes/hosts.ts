@@ -4,16 +4,16 @@
  * or failing the list.
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
-import type { PluginContext } from '../../../src/plugins/types.ts'
+import type { PxContext } from '../context.ts'
 import { describeZone } from '../convert.ts'
-import { assertReachable, deadline, DeadlineError, reason } from '../reach.ts'
-import { PROBE_TIMEOUT, type HostEntry, type PxSchemas } from '../schemas.ts'
+import { assertReachable, reason } from '../reach.ts'
+import { PROBE_TIMEOUT, type HostEntry } from '../schemas.ts'
 
 // Past the per-command deadlines, a little for the last round trip to land.
 const SLACK_MS = 250
 
 /** The entry of a host that has not (or not yet) answered. */
-function unanswered(ctx: PluginContext, h: ZoneHandle, error: unknown): HostEntry {
+function unanswered(ctx: PxContext, h: ZoneHandle, error: unknown): HostEntry {
   return {
     ...describeZone(h.zone),
     reachable: false,
@@ -24,23 +24,24 @@ function unanswered(ctx: PluginContext, h: ZoneHandle, error: unknown): HostEntr
     kernel: null,
     rtt_ms: null,
     error: error === undefined ? null : reason(error),
-    error_code: ctx.errors.codeOf(error) ?? (error instanceof DeadlineError ? 'HOST_TIMEOUT' : null),
+    error_code: ctx.errors.codeOf(error) ?? (error instanceof ctx.time.DeadlineError ? 'HOST_TIMEOUT' : null),
   }
 }
 
-async function probe(ctx: PluginContext, h: ZoneHandle, timeoutMs: number): Promise<HostEntry> {
+async function probe(ctx: PxContext, h: ZoneHandle, timeoutMs: number): Promise<HostEntry> {
+  const { withDeadline } = ctx.time
   const started = performance.now()
   const left = () => Math.max(1, Math.round(timeoutMs - (performance.now() - started)))
   const entry = unanswered(ctx, h, undefined)
   try {
-    entry.rtt_ms = Math.round((await assertReachable(ctx.errors, h, timeoutMs)) * 10) / 10
+    entry.rtt_ms = Math.round((await assertReachable(ctx, h, timeoutMs)) * 10) / 10
   } catch (e) {
     return unanswered(ctx, h, e)
   }
   entry.reachable = true
   // Through the Proxmox layer, so a host without the PVE tools is told apart from one whose check failed.
   const pve = h.pve.with({ timeoutMs: left() })
-  const [version, node] = await Promise.allSettled([deadline(pve.version(), left() + SLACK_MS), deadline(pve.node(), left() + SLACK_MS)])
+  const [version, node] = await Promise.allSettled([withDeadline(pve.version(), left() + SLACK_MS), withDeadline(pve.node(), left() + SLACK_MS)])
   const problems: { text: string; code?: string }[] = []
   const problem = (what: string, e: unknown) => problems.push({ text: `${what}: ${reason(e)}`, code: ctx.errors.codeOf(e) })
   if (version.status === 'fulfilled') {
@@ -63,7 +64,8 @@ async function probe(ctx: PluginContext, h: ZoneHandle, timeoutMs: number): Prom
   return entry
 }
 
-export function hostsRoutes(ctx: PluginContext, s: PxSchemas) {
+export function hostsRoutes(ctx: PxContext) {
+  const { s } = ctx
   return new ctx.Elysia({ name: 'px-hosts' }).get(
     '/px/hosts',
     async ({ query }) => {
@@ -71,7 +73,7 @@ export function hostsRoutes(ctx: PluginContext, s: PxSchemas) {
       const handles = ctx.zones.list(query.region)
       // probe() catches its own failures; the outer deadline also covers a
       // command queued behind busy channels, which no executor timeout does.
-      const settled = await Promise.allSettled(handles.map((h) => deadline(probe(ctx, h, timeoutMs), timeoutMs + 2 * SLACK_MS)))
+      const settled = await Promise.allSettled(handles.map((h) => ctx.time.withDeadline(probe(ctx, h, timeoutMs), timeoutMs + 2 * SLACK_MS)))
       const hosts = settled.map((r, i) => (r.status === 'fulfilled' ? r.value : unanswered(ctx, handles[i]!, r.reason)))
       return { hosts, total: hosts.length, reachable: hosts.filter((x) => x.reachable).length, timeout_ms: timeoutMs }
     },

@@ -2,17 +2,14 @@
  * POST /px/reboot: reboots one Proxmox host, only with `"confirm": true`.
  * Every accepted request leaves an audit line before anything is sent.
  */
-import type { PluginContext } from '../../../src/plugins/types.ts'
+import type { PxContext } from '../context.ts'
 import { assertReachable, reason } from '../reach.ts'
-import { PROBE_TIMEOUT, type PxSchemas } from '../schemas.ts'
-
-// `reboot` only queues the shutdown and returns; this bounds a host that hangs instead.
-const REBOOT_TIMEOUT_MS = 30_000
+import { PROBE_TIMEOUT } from '../schemas.ts'
 
 const clip = (v: string | null | undefined, n = 200) => (v ? v.slice(0, n) : null)
 
-export function rebootRoutes(ctx: PluginContext, s: PxSchemas) {
-  const { errors, log } = ctx
+export function rebootRoutes(ctx: PxContext) {
+  const { errors, log, s } = ctx
   return new ctx.Elysia({ name: 'px-reboot' }).post(
     '/px/reboot',
     async ({ body, request, server }) => {
@@ -21,7 +18,7 @@ export function rebootRoutes(ctx: PluginContext, s: PxSchemas) {
       if (body?.confirm !== true) {
         throw new errors.BadRequestError(`confirm: set "confirm": true to reboot ${h.label} (${host}); nothing was sent`)
       }
-      await assertReachable(errors, h, PROBE_TIMEOUT.default)
+      await assertReachable(ctx, h, PROBE_TIMEOUT.default)
       const node = await h.pve.node()
       const requester = {
         client_ip: server?.requestIP(request)?.address ?? null,
@@ -30,19 +27,14 @@ export function rebootRoutes(ctx: PluginContext, s: PxSchemas) {
       }
       log.warn('audit: host reboot', { region, az, host, node, ...requester })
       const requestedAt = new Date().toISOString()
-      let output: string
-      try {
-        const r = await h.exec.run(['reboot'], { timeoutMs: REBOOT_TIMEOUT_MS })
-        if (r.exitCode !== 0) throw new errors.CommandError(h.label, ['reboot'], r.stdout, r.stderr, r.exitCode)
-        output = `reboot of ${node} (${h.label}, ${host}) requested`
-      } catch (e) {
-        // The host answered a moment ago: losing it while `reboot` runs is the reboot taking effect.
-        if (!(e instanceof errors.HostUnreachableError)) {
-          log.warn('audit: host reboot failed', { region, az, host, node, error: reason(e) })
-          throw e
-        }
-        output = `reboot of ${node} (${h.label}, ${host}) requested; the connection closed while it ran, as the host went down`
-      }
+      // The host answered a moment ago: losing it while `reboot` runs is the reboot taking effect (connectionLost).
+      const sent = await h.pve.rebootHost().catch((e: unknown) => {
+        log.warn('audit: host reboot failed', { region, az, host, node, error: reason(e) })
+        throw e
+      })
+      const output = sent.connectionLost
+        ? `reboot of ${node} (${h.label}, ${host}) requested; the connection closed while it ran, as the host went down`
+        : `reboot of ${node} (${h.label}, ${host}) requested`
       log.warn('audit: host reboot sent', { region, az, host, node })
       return { region, az, host, node, rebooting: true as const, output, requested_at: requestedAt }
     },

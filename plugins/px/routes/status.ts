@@ -1,10 +1,11 @@
 /**
  * GET /px/status: resource usage of one Proxmox host: CPU, load, memory,
  * swap, root filesystem, uptime, versions, container counts and storages.
+ * One host command (ProxmoxClient.hostStatus batches the four reads; the
+ * node name is discovered once per AZ).
  */
 import type { PluginContext } from '../../../src/plugins/types.ts'
 import { buildStatus } from '../convert.ts'
-import { assertReachable } from '../reach.ts'
 import { PROBE_TIMEOUT, type PxSchemas } from '../schemas.ts'
 
 export function statusRoutes(ctx: PluginContext, s: PxSchemas) {
@@ -12,25 +13,19 @@ export function statusRoutes(ctx: PluginContext, s: PxSchemas) {
     '/px/status',
     async ({ query }) => {
       const h = ctx.zones.resolve(query.region, query.az)
-      await assertReachable(ctx.errors, h, PROBE_TIMEOUT.default)
-      const node = await h.pve.node()
-      const [status, storages, containers, resources] = await Promise.all([
-        h.pve.nodeStatus(),
-        h.pve.storages(),
-        h.pve.listContainers(),
-        // Only the CPU figure comes from here, and load average stands in for
-        // it, so a failure must not fail the whole answer.
-        h.pve.clusterResources('node').catch((e: unknown) => {
-          ctx.log.warn('px status: /cluster/resources unavailable, using load average', { az: h.label, error: String(e) })
-          return []
-        }),
-      ])
+      // A host that has not answered lately must answer within the probe deadline: unreachable → 502, silent → 504, quickly.
+      const st = await h.pve.with({ reachMs: PROBE_TIMEOUT.default }).hostStatus()
+      // Only the CPU figure comes from /cluster/resources, and load average
+      // stands in for it, so its failure must not fail the whole answer.
+      if (!st.resources.ok) {
+        ctx.log.warn('px status: /cluster/resources unavailable, using load average', { az: h.label, error: String(st.resources.error) })
+      }
       return buildStatus({
-        where: { region: h.zone.region, az: h.zone.az, host: h.zone.host, node },
-        node: status,
-        storages,
-        containers,
-        resource: resources.find((r) => r.type === 'node' && r.node === node),
+        where: { region: h.zone.region, az: h.zone.az, host: h.zone.host, node: st.node },
+        node: st.status,
+        storages: st.storages,
+        containers: st.containers,
+        resource: st.resources.ok ? st.resources.list.find((r) => r.type === 'node' && r.node === st.node) : undefined,
       })
     },
     {

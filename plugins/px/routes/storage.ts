@@ -1,9 +1,9 @@
 /**
- * GET /px/storage: the storages of one Proxmox host with type, content and usage.
+ * GET /px/storage: the storages of one Proxmox host with type, content and
+ * usage. One host command (`pvesh get /nodes/<node>/storage`).
  */
 import type { PluginContext } from '../../../src/plugins/types.ts'
 import { toStorageEntry } from '../convert.ts'
-import { assertReachable } from '../reach.ts'
 import { PROBE_TIMEOUT, type PxSchemas } from '../schemas.ts'
 
 export function storageRoutes(ctx: PluginContext, s: PxSchemas) {
@@ -11,8 +11,9 @@ export function storageRoutes(ctx: PluginContext, s: PxSchemas) {
     '/px/storage',
     async ({ query }) => {
       const h = ctx.zones.resolve(query.region, query.az)
-      await assertReachable(ctx.errors, h, PROBE_TIMEOUT.default)
-      const [node, storages] = await Promise.all([h.pve.node(), h.pve.storages()])
+      // A host that has not answered lately must answer within the probe deadline (502/504 quickly).
+      const pve = h.pve.with({ reachMs: PROBE_TIMEOUT.default })
+      const [node, storages] = await Promise.all([pve.node(), pve.storages()])
       const entries = storages.map(toStorageEntry)
       const content = query.content
       return {

@@ -1,11 +1,11 @@
 /**
  * GET /px/templates: container templates on a host (volume ids that work as
- * `image_id`), optionally with what `pveam available` offers.
+ * `image_id`), optionally with what `pveam available` offers. One host
+ * command (ProxmoxClient.templateListing).
  * POST /px/templates/download: `pveam download <storage> <template>`.
  */
 import type { PluginContext } from '../../../src/plugins/types.ts'
 import { splitContent, toTemplateEntry } from '../convert.ts'
-import { assertReachable } from '../reach.ts'
 import { PROBE_TIMEOUT, type AvailableEntry, type PxSchemas } from '../schemas.ts'
 
 export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
@@ -15,13 +15,12 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
       '/px/templates',
       async ({ query }) => {
         const h = ctx.zones.resolve(query.region, query.az)
-        await assertReachable(errors, h, PROBE_TIMEOUT.default)
-        const [node, local, offered] = await Promise.all([
-          h.pve.node(),
-          query.storage === undefined ? h.pve.templates() : h.pve.storageContent(query.storage, 'vztmpl'),
-          query.available ? h.pve.availableTemplates(query.section) : undefined,
-        ])
-        const templates = local.map(toTemplateEntry)
+        // A host that has not answered lately must answer within the probe deadline (502/504 quickly).
+        const pve = h.pve.with({ reachMs: PROBE_TIMEOUT.default })
+        const listing = await pve.templateListing({ storage: query.storage, available: query.available === true, section: query.section })
+        const node = await pve.node()
+        const offered = listing.available
+        const templates = listing.templates.map(toTemplateEntry)
         const where = { region: h.zone.region, az: h.zone.az, host: h.zone.host, node }
         if (!offered) return { ...where, templates }
         const available = offered.map(
@@ -49,8 +48,9 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
       '/px/templates/download',
       async ({ body }) => {
         const h = ctx.zones.resolve(body.region, body.az)
-        await assertReachable(errors, h, PROBE_TIMEOUT.default)
-        const [node, storages] = await Promise.all([h.pve.node(), h.pve.storages()])
+        // The storage check doubles as the reachability check: 502/504 quickly, before the download is sent.
+        const pve = h.pve.with({ reachMs: PROBE_TIMEOUT.default })
+        const [node, storages] = await Promise.all([pve.node(), pve.storages()])
         // pveam would say "does not support templates" as a bare 500; say it as a client error, with the choices.
         const store = storages.find((x) => x.storage === body.storage)
         const holding = storages.filter((x) => splitContent(x.content).includes('vztmpl')).map((x) => x.storage)
@@ -66,8 +66,8 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
           throw new errors.ConflictError(`storage '${body.storage}' is ${store.enabled === 0 ? 'disabled' : 'not active'} on ${h.label}`)
         }
         const { volid, output, alreadyPresent } = await h.pve.downloadTemplate(body.storage, body.template, { timeoutMs: ctx.config.taskTimeoutMs })
-        // `pveam download` exits 0 even when its task failed (facts §14.4):
-        // only a file on the storage proves the download.
+        // `pveam download` exits 0 even when its task failed (no "upid_exit"
+        // handler, pve-manager `PVE/CLI/pveam.pm`): only a file on the storage proves the download.
         const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
         if (!file) {
           throw new errors.CommandError(

@@ -25,8 +25,7 @@ export function discoveryRoute(c: SecContext) {
         l.subnets.filter((s) => s.status === 'timed_out' || s.status === 'partial').map((s) => `${l.level} ${s.subnet}`),
       )
       return {
-        region: zone.zone.region,
-        az: zone.zone.az,
+        ...c.placementOf(zone),
         lxc_id: vmid ?? null,
         methods: [...d.methods],
         tcp_ports: d.methods.includes('tcp') ? [...d.tcpPorts] : [],

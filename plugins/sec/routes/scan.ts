@@ -8,11 +8,9 @@ import { collectEvidence } from '../scan.ts'
 import { SCAN_TIMEOUT } from '../schemas.ts'
 
 export function scanRoute(c: SecContext) {
-  return new c.Elysia({ name: 'sec-scan' }).get(
+  return new c.Elysia({ name: 'sec-scan' }).use(c.instance).get(
     '/lxc/instances/:instance_id/sec/scan',
-    async ({ params, query }) => {
-      const zone = c.zones.resolve(query.region, query.az)
-      const id = c.ids.assertVmid(params.instance_id)
+    async ({ zone, vmid: id, query }) => {
       const mode = query.scan_type ?? 'quick'
       const budgetS = query.timeout ?? SCAN_TIMEOUT[mode]
       const startedAt = new Date()
@@ -21,8 +19,7 @@ export function scanRoute(c: SecContext) {
       const result = evaluateScan(evidence)
       return {
         instance_id: id,
-        region: zone.zone.region,
-        az: zone.zone.az,
+        ...c.placementOf(zone),
         scan_type: mode,
         os: result.os,
         started_at: startedAt.toISOString(),
@@ -35,6 +32,7 @@ export function scanRoute(c: SecContext) {
       }
     },
     {
+      instance: 'query',
       params: c.s.ScanParams,
       query: c.s.ScanQuery,
       response: { 200: c.s.ScanResponse, ...c.s.errors(400, 401, 404, 500, 502, 504) },

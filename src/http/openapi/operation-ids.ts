@@ -10,6 +10,14 @@ export const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/v1/health': 'getHealth',
   'GET /api/v1/conf': 'getConfig',
   'POST /api/v1/conf/validate': 'validateConfig',
+  'GET /api/v1/metrics': 'getMetrics',
+  // operations (src/routes/operations.ts, src/routes/events.ts)
+  'GET /api/v1/operations': 'listOperations',
+  'GET /api/v1/operations/{operation_id}': 'describeOperation',
+  'GET /api/v1/operations/{operation_id}/wait': 'waitOperation',
+  'GET /api/v1/operations/{operation_id}/log': 'getOperationLog',
+  'DELETE /api/v1/operations/{operation_id}': 'cancelOperation',
+  'GET /api/v1/events': 'streamEvents',
   // px
   'GET /api/v1/px/hosts': 'listHosts',
   'GET /api/v1/px/status': 'getHostStatus',

@@ -6,6 +6,8 @@
  * names against the code).
  */
 
+import { OPERATION_STREAMS } from '../../operations/openapi.ts'
+
 /** A JSON Schema fragment; `$ref`s name components of the document. */
 type Schema = Record<string, unknown>
 
@@ -43,6 +45,8 @@ const STREAM_ERROR: Schema = {
 }
 
 export const STREAMS: Readonly<Record<string, StreamForm>> = {
+  // GET /operations/{id}/log?follow=true and GET /events (src/operations/streams.ts).
+  ...OPERATION_STREAMS,
   setupApp: {
     when: 'With `Accept: text/event-stream` or `stream: true` the installation progress is streamed; the installation goes on if the client disconnects.',
     events: [

@@ -1,7 +1,7 @@
 /**
- * pvesh JSON output and the loose typing of Perl-made JSON (facts §16.1):
- * numbers may arrive as numeric strings anywhere, so every numeric field goes
- * through `num()`.
+ * pvesh JSON output (pve-manager `PVE/CLI/pvesh.pm`) and the loose typing of
+ * Perl-made JSON: numbers may arrive as numeric strings anywhere, so every
+ * numeric field goes through `num()`.
  */
 
 /** A number, or a string holding one (`"0.12"`, `" 102 "`); anything else → undefined. */
@@ -70,7 +70,7 @@ export function lastLine(stdout: string): string {
 
 /**
  * Output of a pvesh worker endpoint with `--output-format json`: the task log
- * first, then the UPID as a JSON string on the LAST line (facts §16.1).
+ * first, then the UPID as a JSON string on the LAST line.
  */
 export function parsePveshWorkerJson(stdout: string): unknown {
   const line = lastLine(stdout)

@@ -26,7 +26,7 @@ const PRESSURE = [
   'pressurememorysome',
 ] as const
 
-/** A status hash (pvesh JSON object, or `pct status --verbose` key/values) → ContainerStatus. */
+/** A status hash (pvesh JSON object; pve-container `src/PVE/LXC.pm` `vmstatus`) → ContainerStatus. */
 export function toContainerStatus(input: unknown): ContainerStatus {
   const o = asObject(input, 'container status')
   const vmid = num(o.vmid)

@@ -1,5 +1,6 @@
 /**
- * The schema-validation block every PVE CLI prints on stderr (facts §0.2):
+ * The schema-validation block every PVE CLI prints on stderr (pve-common
+ * `src/PVE/RESTHandler.pm` `cli_handler`, `src/PVE/Exception.pm`):
  *
  *   400 Parameter verification failed.
  *   <param>: <message>

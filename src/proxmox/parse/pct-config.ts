@@ -1,5 +1,6 @@
 /**
- * `pct config <vmid>` output (facts §5) and the config file syntax (§2.2).
+ * `pct config <vmid>` output (pve-container `src/PVE/CLI/pct.pm` `config`) and
+ * the config file syntax (`src/PVE/LXC/Config.pm` `parse_pct_config`).
  *
  * `pct config` prints `key: value` sorted by key, the description
  * percent-encoded on one line (usually ending in `%0A`), then the raw `lxc.*`

@@ -1,5 +1,6 @@
 /**
- * Property strings (facts §2.2): `key=value,key=value`, with an optional
+ * Property strings (pve-common `src/PVE/JSONSchema.pm` `parse_property_string`,
+ * `print_property_string`): `key=value,key=value`, with an optional
  * default key written bare first (`volume` for rootfs/mpN). Values never hold
  * a `,`. Disk sizes follow the `disk-size` format: no unit = bytes, K/M/G/T =
  * powers of 1024.
@@ -94,18 +95,7 @@ export function parseVolume(text: string): VolumeSpec {
   return out
 }
 
-/** `netN` value: `name=eth0,bridge=vmbr0,hwaddr=...,ip=dhcp,type=veth` → key/value strings. */
-export function parseNet(text: string): Record<string, string> & { name?: string } {
-  return parsePropertyString(text)
-}
-
 /** `features: nesting=1,keyctl=1,mount=nfs;cifs` → {nesting: '1', keyctl: '1', mount: 'nfs;cifs'}. */
 export function parseFeatures(text: string): Record<string, string> {
   return parsePropertyString(text)
-}
-
-/** `120.68MB` (pveam list, MiB labelled MB) → bytes, rounded. */
-export function parseMiBLabel(text: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)MB$/.exec(text.trim())
-  return m ? Math.round(Number(m[1]) * 1024 * 1024) : undefined
 }

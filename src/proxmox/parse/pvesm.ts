@@ -1,5 +1,5 @@
 /**
- * `pvesm status` (facts §15). Header is either
+ * `pvesm status` (pve-storage `src/PVE/CLI/pvesm.pm`). Header is either
  * `Name Type Status Total Used Available %` (before pve-storage 9.0.14) or
  * `Name Type Status Total (KiB) Used (KiB) Available (KiB) %`. Rows:
  * `%-Ws %10s %10s %15d %15d %15d % 7.2f%%`; a disabled storage shows `N/A`.

@@ -1,5 +1,5 @@
 /**
- * `pveversion [--verbose]` (facts §18).
+ * `pveversion [--verbose]` (pve-manager `bin/pveversion`).
  * Default: `pve-manager/8.2.4/faa83925c9641325 (running kernel: 6.8.8-2-pve)`;
  * PVE ≤ 7: `pve-manager/7.4-16/0f39f621 (running kernel: 5.15.108-1-pve)`.
  */
@@ -21,6 +21,7 @@ export function parsePveversion(stdout: string): PveVersion {
     patch: Number(m[4]),
     repoid: m[5]!,
     kernel: m[6]!,
+    pveversion: `pve-manager/${m[1]}/${m[5]}`,
   }
 }
 

@@ -1,66 +1,11 @@
 /**
- * Snapshot listings (facts §12.2): the `pct listsnapshot` tree and the pvesh
- * JSON array `/nodes/<node>/lxc/<vmid>/snapshot`.
+ * The snapshot list `pvesh get /nodes/<node>/lxc/<vmid>/snapshot`
+ * (pve-container `src/PVE/API2/LXC/Snapshot.pm` `list`): the snapshots in
+ * hash order plus a `current` entry whose `parent` is the snapshot the CT
+ * derives from.
  */
 import type { Snapshot } from '../schemas.ts'
-import { asArray, num, OutputParseError, str } from './json.ts'
-
-export interface SnapshotTreeRow {
-  name: string
-  /** 0 for roots; each level adds one leading space. */
-  depth: number
-  /** The row this one hangs under (undefined for roots). */
-  parent?: string
-  /** `YYYY-MM-DD HH:MM:SS` in the host's local time; undefined for `current`. */
-  time?: string
-  /** First line of the description; `no-description` is reported as ''. */
-  description: string
-  /** The `current` pseudo-row ("You are here!"). */
-  current: boolean
-}
-
-const TREE_LINE = /^( *)`-> (\S+) +(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)? *(.*)$/
-
-export function parseSnapshotTree(stdout: string): SnapshotTreeRow[] {
-  const rows: SnapshotTreeRow[] = []
-  const stack: string[] = [] // stack[d] = last name seen at depth d
-  for (const raw of stdout.split('\n')) {
-    const line = raw.replace(/\r$/, '')
-    if (line.trim() === '') continue
-    const m = TREE_LINE.exec(line)
-    if (!m) throw new OutputParseError(`pct listsnapshot: unexpected line ${JSON.stringify(line.slice(0, 200))}`)
-    const depth = m[1]!.length
-    const name = m[2]!
-    const time = m[3]
-    const text = m[4]!.trimEnd()
-    const current = name === 'current' && time === undefined
-    stack.length = depth
-    const row: SnapshotTreeRow = {
-      name,
-      depth,
-      description: current ? '' : text === 'no-description' ? '' : text,
-      current,
-    }
-    if (depth > 0 && stack[depth - 1] !== undefined) row.parent = stack[depth - 1]
-    if (time !== undefined) row.time = time
-    stack[depth] = name
-    rows.push(row)
-  }
-  return rows
-}
-
-
-/** Tree rows → snapshots (the `current` pseudo-row becomes the `current` flag of its parent). */
-export function snapshotsFromTree(rows: SnapshotTreeRow[]): Snapshot[] {
-  const here = rows.find((r) => r.current)?.parent
-  return rows
-    .filter((r) => !r.current)
-    .map((r) => {
-      const s: Snapshot = { name: r.name, description: r.description, current: r.name === here }
-      if (r.parent !== undefined) s.parent = r.parent
-      return s
-    })
-}
+import { asArray, num, str } from './json.ts'
 
 /**
  * pvesh JSON: `[{name, snaptime, description, parent?, snapstate?}, ..., {name:'current', parent?, running, digest}]`

@@ -1,8 +1,11 @@
 /**
  * Reading the stderr of a PVE command: separating real error lines from the
  * noise that also lands there (lock waits, warnings, Perl locale chatter) and
- * recognising the messages LWS maps to specific HTTP errors (facts §0, §2.1,
- * §6.2, §7–§12, §14).
+ * recognising the messages LWS maps to specific HTTP errors. The texts come
+ * from pve-common `src/PVE/CLIHandler.pm`, `src/PVE/Tools.pm` (lock_file),
+ * guest-common `src/PVE/AbstractConfig.pm` (load_config, locks, snapshots),
+ * pve-container `src/PVE/API2/LXC.pm`, `src/PVE/API2/LXC/Status.pm`,
+ * `src/PVE/LXC.pm`, and pve-storage `src/PVE/Storage.pm`.
  */
 import { isParameterError, parseParameterErrors } from './param-errors.ts'
 
@@ -37,11 +40,6 @@ export function errorLines(stderr: string): string[] {
     out.push(line)
   }
   return out
-}
-
-/** True when stderr holds anything beyond noise. */
-export function hasErrorOutput(stderr: string): boolean {
-  return errorLines(stderr).length > 0
 }
 
 export type StderrClass =

@@ -98,7 +98,8 @@ describe('app logs', () => {
     await until('docker logs -f to exit on the host', 10_000, async () => (await followers()).length === 0)
     console.log(`logs follow (text): remote docker logs gone ${Math.round(performance.now() - t1)} ms after the disconnect`)
     await until('the stream to be logged as ended', 10_000, async () =>
-      env.app.log.lines.some((l: any) => l.msg === 'host stream ended' && l.argv?.at(-1)?.includes(`--follow ${ticker}`)),
+      // The script's arguments are separate argv entries (execScriptStream): `... --follow <ticker>`.
+      env.app.log.lines.some((l: any) => l.msg === 'host stream ended' && l.argv?.join(' ').includes(`--follow ${ticker}`)),
     )
   })
 

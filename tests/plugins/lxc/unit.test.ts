@@ -1,25 +1,17 @@
 /**
- * The lxc plugin's own logic without test hosts: the VMID allocator, network
- * planning, and the create route's recovery paths (id taken by someone else,
- * start failure, killed create, fail-fast) driven through the real app with a
- * FakeExecutor behind the AZ.
+ * The lxc plugin through the real app without test hosts: the create route's
+ * recovery paths (id taken by someone else, start failure, killed create,
+ * fail-fast) with a FakeExecutor behind the AZ, and the routes' documentation.
+ * The pure parts are tested beside their code (plugins/lxc/*.test.ts).
  */
 import { describe, expect, test } from 'bun:test'
 import { builtinPlugins } from '../../../plugins/index.ts'
-import { lxcContext } from '../../../plugins/lxc/context.ts'
-import { buildNetworks, prefixLength } from '../../../plugins/lxc/network.ts'
-import { resolveSize } from '../../../plugins/lxc/sizes.ts'
-import { VmidAllocator, VmidExhaustedError } from '../../../plugins/lxc/vmid-allocator.ts'
 import { swaggerAssets, uiAssets } from '../../../src/assets/bun-embedded.ts'
 import { parseConfigText, resolveConfig } from '../../../src/config/load.ts'
-import * as errors from '../../../src/errors/catalogue.ts'
 import { HostTimeoutError } from '../../../src/errors/catalogue.ts'
-import * as schemas from '../../../src/http/schemas.ts'
 import { memoryLogger } from '../../../src/log.ts'
 import { FakeExecutor } from '../../../src/proxmox/fake-executor.ts'
-import * as ids from '../../../src/proxmox/ids.ts'
 import { buildServer } from '../../../src/server.ts'
-import { Elysia, t } from 'elysia'
 
 const KEY = 'unit-key-0123456789'
 const YAML = `
@@ -33,15 +25,6 @@ instance_sizes:
   small: { memory: 256, storage: "local-lvm:1" }
   big: { memory: 2048, cpulimit: 2, cores: 2, swap: 0, storage: 8 }
 `
-
-function config(yaml = YAML) {
-  return resolveConfig(parseConfigText(yaml, '(inline)'), '(inline)', { env: {} })
-}
-
-function ctx(yaml = YAML) {
-  const cfg = config(yaml)
-  return lxcContext({ Elysia, t, config: cfg, zones: null as never, log: memoryLogger(), errors, schemas, ids })
-}
 
 const IMAGE = 'local:vztmpl/ubuntu-22.04.tar.gz'
 const TEMPLATES = JSON.stringify([{ volid: IMAGE, size: 1, format: 'tgz', content: 'vztmpl' }])
@@ -66,100 +49,6 @@ async function appWith(fake: FakeExecutor) {
 }
 
 const creates = (fake: FakeExecutor) => fake.argvs().filter((a) => a[0] === 'pct' && a[1] === 'create').map((a) => a[2])
-
-describe('VmidAllocator', () => {
-  const zone = (used: number[], delay = 0) => ({
-    label: 'r/a',
-    pve: {
-      clusterResources: async () => {
-        await Bun.sleep(delay)
-        return used.map((vmid) => ({ vmid }))
-      },
-    },
-  })
-
-  test('lowest free ids ≥ start, skipping used, reserved and avoided ones', async () => {
-    const a = new VmidAllocator(100)
-    const z = zone([100, 102])
-    expect(await a.allocate(z, 2)).toEqual([101, 103])
-    expect(await a.allocate(z, 1)).toEqual([104])
-    expect(await a.allocate(z, 1, new Set([105]))).toEqual([106])
-    a.release(z, 101)
-    expect(await a.allocate(z, 1)).toEqual([101])
-    expect(a.reservedIds('r/a')).toEqual([101, 103, 104, 106])
-  })
-
-  test('concurrent allocations in one AZ never overlap; AZs are independent', async () => {
-    const a = new VmidAllocator(500)
-    const z = zone([], 5)
-    const got = await Promise.all(Array.from({ length: 10 }, () => a.allocate(z, 3)))
-    const flat = got.flat()
-    expect(new Set(flat).size).toBe(30)
-    expect(Math.min(...flat)).toBe(500)
-    expect(Math.max(...flat)).toBe(529)
-    const other = { ...zone([]), label: 'r/b' }
-    expect(await a.allocate(other, 1)).toEqual([500])
-  })
-
-  test('a failing listing rejects that call only; the queue goes on', async () => {
-    const a = new VmidAllocator(100)
-    const broken = { label: 'r/a', pve: { clusterResources: async () => Promise.reject(new Error('down')) } }
-    await expect(a.allocate(broken, 1)).rejects.toThrow('down')
-    expect(await a.allocate(zone([]), 1)).toEqual([100])
-  })
-
-  test('exhausted range → VmidExhaustedError, nothing stays reserved', async () => {
-    const a = new VmidAllocator(999_999_998)
-    await expect(a.allocate(zone([999_999_999]), 2)).rejects.toBeInstanceOf(VmidExhaustedError)
-    expect(a.reservedIds('r/a')).toEqual([])
-  })
-})
-
-describe('network planning', () => {
-  const c = ctx()
-  test('consecutive static addresses within the subnet, gateway on each', () => {
-    const nets = buildNetworks(c, { ip: '192.168.1.253', netmask: '255.255.255.0', gateway: '192.168.1.1' }, 2)
-    expect(nets).toEqual([
-      { bridge: 'vmbr0', ip: '192.168.1.253/24', gw: '192.168.1.1' },
-      { bridge: 'vmbr0', ip: '192.168.1.254/24', gw: '192.168.1.1' },
-    ])
-    expect(() => buildNetworks(c, { ip: '192.168.1.254', netmask: 24 }, 2)).toThrow('do not fit')
-    expect(buildNetworks(c, { ip: '10.0.0.7', netmask: '/32' }, 1)).toEqual([{ bridge: 'vmbr0', ip: '10.0.0.7/32' }])
-  })
-
-  test('dhcp by default, unconfigured with dhcp: false; conflicting fields refused', () => {
-    expect(buildNetworks(c, {}, 2)).toEqual([
-      { bridge: 'vmbr0', ip: 'dhcp' },
-      { bridge: 'vmbr0', ip: 'dhcp' },
-    ])
-    expect(buildNetworks(c, { dhcp: false }, 1)).toEqual([{ bridge: 'vmbr0' }])
-    expect(buildNetworks(c, { netmask: '24' }, 1)).toEqual([{ bridge: 'vmbr0', ip: 'dhcp' }])
-    expect(() => buildNetworks(c, { gateway: '10.0.0.1' }, 1)).toThrow('gateway')
-    expect(() => buildNetworks(c, { ip: '10.0.0.1', dhcp: true }, 1)).toThrow('not both')
-  })
-
-  test('netmask forms', () => {
-    expect(prefixLength(c, '24')).toBe(24)
-    expect(prefixLength(c, 16)).toBe(16)
-    expect(prefixLength(c, '255.255.240.0')).toBe(20)
-    for (const bad of ['255.0.255.0', '7', '33', '0.0.0.0', 'x']) expect(() => prefixLength(c, bad)).toThrow('netmask')
-  })
-})
-
-describe('instance sizes', () => {
-  test('size → options; bare storage numbers land on default_storage; unknown size lists the known ones', () => {
-    const c = ctx()
-    expect(resolveSize(c, undefined)).toEqual({ name: 'small', memory: 256, rootfs: 'local-lvm:1' })
-    expect(resolveSize(c, 'big')).toEqual({ name: 'big', memory: 2048, cpulimit: 2, cores: 2, swap: 0, rootfs: 'local-lvm:8' })
-    expect(() => resolveSize(c, 'huge')).toThrow("unknown size 'huge' (configured: small, big)")
-  })
-
-  test('no sizes configured: the Proxmox defaults on default_storage; a named size is still an error', () => {
-    const c = ctx(YAML.replace(/instance_sizes:[\s\S]*$/, 'default_storage: fast-lvm\n'))
-    expect(resolveSize(c, undefined)).toEqual({ name: 'default', memory: 512, rootfs: 'fast-lvm:4' })
-    expect(() => resolveSize(c, 'small')).toThrow('configured: none')
-  })
-})
 
 describe('create recovery paths (fake host)', () => {
   test('an id taken behind our back ("already exists") is retried with the next one', async () => {
@@ -260,15 +149,6 @@ describe('create recovery paths (fake host)', () => {
     expect(many.body.details).toContain('none of 8 containers was created')
     // The first wave (4 slots) ran; the rest were not attempted.
     expect(creates(stop)).toHaveLength(4)
-  })
-})
-
-describe('snapshot order', () => {
-  test('parents before children even within the same second; siblings by time', async () => {
-    const { treeOrder } = await import('../../../plugins/lxc/routes/snapshots.ts')
-    const snap = (name: string, snaptime: number, parent?: string) => ({ name, snaptime, description: '', current: false, ...(parent ? { parent } : {}) })
-    const order = treeOrder([snap('zz-child', 10, 'root'), snap('b-sibling', 12, 'root'), snap('root', 10), snap('orphan', 5, 'gone')])
-    expect(order.map((x) => x.name)).toEqual(['orphan', 'root', 'zz-child', 'b-sibling'])
   })
 })
 

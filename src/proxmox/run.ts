@@ -1,0 +1,278 @@
+/**
+ * The one checked run every Proxmox call goes through: the executor call,
+ * with the RunOptions its kind implies (`read`, `share`, timeout, signal);
+ * host faults mapped (errors.ts `hostFault`, so a host without the PVE tools
+ * answers 503 PROXMOX_TOOLS_MISSING on every call); the result checked
+ * (errors.ts `checkResult`); malformed output turned into a 500 naming the
+ * command. Batched reads (batch.ts) go through here too.
+ *
+ * The timeout rule, the same for every call: the call's own `timeoutMs`, else
+ * the default of its kind (worker tasks: tasks.ts), else the view's (`with`),
+ * else the executor's (api.command_timeout). It covers queueing, connecting
+ * and running. A read or probe with `reachMs` is held to at most that while
+ * the AZ has not answered any command for a minute: an unreachable or
+ * silent host fails fast, a host that answers gets the read's full time.
+ * When a timeout is known, the answer also comes within it plus a second,
+ * whatever the executor stack does (a read joining a longer one in flight,
+ * say).
+ *
+ * Signals: only reads take one (the call's, else the view's; the executor
+ * stack also stops a read whose request has gone). Changes and tasks never
+ * do: a write that has started runs to its end, whoever is still listening.
+ */
+import type { Executor, RunOptions, RunResult, StreamHandle, StreamOptions, Truncation } from '../exec/executor.ts'
+import { formatDuration, HostTimeoutError, InternalError, LwsError } from '../errors/catalogue.ts'
+import { batchArgv, parseBatch, partArgv, singlePart, type BatchSpec, type PartResult } from './batch.ts'
+import { checkResult, hostFault, type FailureContext } from './errors.ts'
+import type { NodeName } from './ids.ts'
+import { OutputParseError, parsePveshJson } from './parse/json.ts'
+
+/** Per-call options every action accepts. */
+export interface CallOptions {
+  /** Override the default timeout of this call. */
+  timeoutMs?: number
+  /** Stop the call early (reads and commands inside a container only; writes ignore it). */
+  signal?: AbortSignal
+  /** Override the executor's cap on output kept per stream (api.max_output_bytes). */
+  maxOutputBytes?: number
+  /**
+   * Reads and probes: while the AZ has not answered a command within
+   * REACHED_WINDOW_MS, their timeout is at most this (see the header).
+   */
+  reachMs?: number
+}
+
+/** How long an answer from the AZ counts as "it is reachable" for `reachMs`. */
+export const REACHED_WINDOW_MS = 60_000
+
+/** State of one AZ shared by a runner and its `with()` views. */
+export interface AzState {
+  /** performance.now() of the last command that came back from the host (any exit code). */
+  lastAnswerAt?: number
+}
+
+/**
+ * What a call is, which decides its RunOptions:
+ * - `read`: only reads (pvesh get, pct config, pveversion, pveam available,
+ *   …): `read: true`, quick share, takes a signal.
+ * - `probe`: the reachability no-op: quick share, takes a signal, never shared.
+ * - `change`: a quick change (pct set, pct unlock, the host's reboot): quick share.
+ * - `task`: a worker task (create, destroy, start, stop, shutdown, reboot,
+ *   snapshot, delsnapshot, rollback, resize, template download): long share.
+ * - `exec`: a command inside a container (`pct exec`): long share; never
+ *   `read`, since the command may change anything.
+ */
+export type Kind = 'read' | 'probe' | 'change' | 'task' | 'exec'
+
+export interface How {
+  kind: Kind
+  /** This kind's default timeout when the caller gives none (worker tasks). */
+  timeoutMs?: number
+  call?: CallOptions
+  /** Indices of argv entries shown as *** in logs and errors (passwords). */
+  secretArgs?: number[]
+  stdin?: string
+  /** For error details (the container a command was about). */
+  ctx?: FailureContext
+}
+
+/** What `exec` answers: the command's streams (each possibly cut at the cap), exit code, and which was cut. */
+export interface ExecOutput {
+  stdout: string
+  stderr: string
+  exitCode: number
+  truncated?: Truncation
+}
+
+/** What a resource module needs: the runner and the node name. */
+export interface Host {
+  readonly run: HostRunner
+  node(): Promise<NodeName>
+}
+
+/** Past a known timeout, how long the answer may still take before the call gives up itself. */
+const DEADLINE_SLACK_MS = 1000
+
+function withDeadline<T>(p: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (ms === undefined) return p
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms + DEADLINE_SLACK_MS)
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+  })
+}
+
+export class HostRunner {
+  constructor(
+    private readonly executor: Executor,
+    readonly az: string,
+    /** Options applied to calls that do not set their own (see `with`). */
+    readonly defaults: CallOptions = {},
+    private readonly state: AzState = {},
+  ) {}
+
+  /** The same runner whose calls default to `defaults` (merged over the current ones). */
+  with(defaults: CallOptions): HostRunner {
+    return new HostRunner(this.executor, this.az, { ...this.defaults, ...defaults }, this.state)
+  }
+
+  /** Whether the AZ answered a command within REACHED_WINDOW_MS. */
+  recentlyReached(): boolean {
+    const t = this.state.lastAnswerAt
+    return t !== undefined && performance.now() - t < REACHED_WINDOW_MS
+  }
+
+  /** The RunOptions of a call: the rule in the header, in one place. */
+  options(how: How): RunOptions {
+    const call = how.call ?? {}
+    const o: RunOptions = {}
+    let timeoutMs = call.timeoutMs ?? how.timeoutMs ?? this.defaults.timeoutMs
+    const reachMs = call.reachMs ?? this.defaults.reachMs
+    if (reachMs !== undefined && (how.kind === 'read' || how.kind === 'probe') && !this.recentlyReached()) {
+      timeoutMs = Math.min(timeoutMs ?? reachMs, reachMs)
+    }
+    if (timeoutMs !== undefined) o.timeoutMs = timeoutMs
+    const maxOutputBytes = call.maxOutputBytes ?? this.defaults.maxOutputBytes
+    if (maxOutputBytes !== undefined) o.maxOutputBytes = maxOutputBytes
+    if (how.kind === 'read') o.read = true
+    o.share = how.kind === 'task' || how.kind === 'exec' ? 'long' : 'short'
+    const signal = how.kind === 'read' || how.kind === 'probe' ? (call.signal ?? this.defaults.signal) : how.kind === 'exec' ? call.signal : undefined
+    if (signal) o.signal = signal
+    if (how.secretArgs?.length) o.secretArgs = how.secretArgs
+    if (how.stdin !== undefined) o.stdin = how.stdin
+    return o
+  }
+
+  /** argv as errors may show it: secret entries masked. */
+  shown(argv: readonly string[], secretArgs?: readonly number[]): string[] {
+    return secretArgs?.length ? argv.map((a, i) => (secretArgs.includes(i) ? '***' : a)) : [...argv]
+  }
+
+  /** Run argv; only host faults throw (a non-zero exit is returned). */
+  async exec(argv: readonly string[], how: How): Promise<RunResult> {
+    const opts = this.options(how)
+    const t = opts.timeoutMs
+    try {
+      const r = await withDeadline(this.executor.run(argv, opts), t, () => new HostTimeoutError(this.az, t!, `no answer within ${formatDuration(t!)}`, false))
+      this.state.lastAnswerAt = performance.now()
+      return r
+    } catch (e) {
+      throw hostFault(this.az, e)
+    }
+  }
+
+  /** Run argv; throw the mapped LwsError if it failed (errors.ts rules). */
+  async run(argv: readonly string[], how: How): Promise<RunResult> {
+    const result = await this.exec(argv, how)
+    checkResult(this.az, this.shown(argv, how.secretArgs), result, how.ctx)
+    return result
+  }
+
+  /** Start argv with its output streamed (no timeout, no cap; `signal` or `kill()` stops it). */
+  async stream(argv: readonly string[], how: How): Promise<StreamHandle> {
+    const { timeoutMs: _t, maxOutputBytes: _m, ...opts } = this.options(how)
+    // A stream is stopped by its consumer: a request's signal is fine here, and is how logs -f ends.
+    const signal = how.call?.signal ?? this.defaults.signal
+    const so: StreamOptions = signal ? { ...opts, signal } : opts
+    try {
+      const handle = await this.executor.stream(argv, so)
+      this.state.lastAnswerAt = performance.now()
+      return handle
+    } catch (e) {
+      throw hostFault(this.az, e)
+    }
+  }
+
+  /** Apply a parser; malformed output becomes a 500 naming the command. */
+  parse<T>(argv: readonly string[], fn: () => T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof LwsError) throw e
+      const err = new InternalError(`unexpected output from '${argv.slice(0, 4).join(' ')}': ${(e as Error).message}`)
+      err.cause = e
+      throw err
+    }
+  }
+
+  /** `pvesh get <path> [params] --output-format json` (a read) → JSON → `convert`. */
+  async pveshGet<T>(path: string, params: readonly string[], convert: (json: unknown) => T, call?: CallOptions, ctx?: FailureContext): Promise<T> {
+    const argv = pveshGetArgv(path, params)
+    const r = await this.run(argv, { kind: 'read', call, ctx })
+    return this.parse(argv, () => convert(parsePveshJson(r.stdout)))
+  }
+
+  /**
+   * Run the read batch `spec` with `args` in one host command and return each
+   * part unchecked (see `check`). A batch of one command runs it directly.
+   */
+  async batch(spec: BatchSpec, args: readonly string[], call?: CallOptions): Promise<PartResult[]> {
+    const how: How = { kind: 'read', call }
+    const only = singlePart(spec)
+    if (only) {
+      const argv = partArgv(only, args)
+      const r = await this.exec(argv, how)
+      return [{ name: only.name, argv, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, missing: false }]
+    }
+    const argv = batchArgv(spec, args)
+    const r = await this.exec(argv, how)
+    try {
+      return parseBatch(spec, args, r.stdout, r.stderr)
+    } catch (e) {
+      if (!(e instanceof OutputParseError)) throw e
+      // The script itself failed (no temporary folder, say): its own exit code and stderr, else a 500.
+      const shown = ['sh', '-c', `lws-${spec.name}`]
+      if (r.exitCode !== 0) checkResult(this.az, shown, r)
+      return this.parse(shown, () => {
+        throw e
+      })
+    }
+  }
+
+  /**
+   * A part of a batch, checked as if it had run alone: a missing program is
+   * run alone (so the executor names it, and a missing PVE tool is 503), a
+   * failure is the error that command would give.
+   */
+  async check(part: PartResult, ctx?: FailureContext, call?: CallOptions): Promise<PartResult> {
+    let p = part
+    if (p.missing) {
+      const r = await this.exec(p.argv, { kind: 'read', call })
+      p = { ...p, stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode, missing: false }
+    }
+    checkResult(this.az, p.argv, { ...p, durationMs: 0 }, ctx)
+    return p
+  }
+
+  /** `check`, then pvesh JSON → `convert`. */
+  async checkJson<T>(part: PartResult, convert: (json: unknown) => T, ctx?: FailureContext, call?: CallOptions): Promise<T> {
+    const p = await this.check(part, ctx, call)
+    return this.parse(p.argv, () => convert(parsePveshJson(p.stdout)))
+  }
+
+  /** `check`, then a text parser. */
+  async checkText<T>(part: PartResult, parse: (stdout: string) => T, ctx?: FailureContext, call?: CallOptions): Promise<T> {
+    const p = await this.check(part, ctx, call)
+    return this.parse(p.argv, () => parse(p.stdout))
+  }
+}
+
+/** The argv of a pvesh read (pve-manager `PVE/CLI/pvesh.pm`: `--output-format json` prints one line of compact JSON). */
+export function pveshGetArgv(path: string, params: readonly string[] = []): string[] {
+  return ['pvesh', 'get', path, ...params, '--output-format', 'json']
+}
+
+/** The part of `parts` named `name` (a batch always reports every fixed part). */
+export function partNamed(parts: readonly PartResult[], name: string): PartResult {
+  const p = parts.find((x) => x.name === name)
+  if (!p) throw new InternalError(`batch part ${name} missing`)
+  return p
+}
