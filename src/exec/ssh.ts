@@ -38,6 +38,7 @@ import {
   type StreamHandle,
   type StreamOptions,
 } from './executor.ts'
+import { withDeadline } from '../util/deadline.ts'
 import { shellQuote } from './quote.ts'
 import { Semaphore } from './semaphore.ts'
 
@@ -120,28 +121,6 @@ const NO_PROGRAM_MARKER = 'LWS_NO_PROGRAM'
 function remoteCommand(argv: readonly string[]): string {
   const program = shellQuote(argv.slice(0, 1))
   return `command -v ${program} >/dev/null 2>&1 || { echo ${NO_PROGRAM_MARKER} >&2; exit 127; }; echo ${PID_MARKER} $$ >&2; exec ${shellQuote(argv)}`
-}
-
-/** Resolves like `p`, or rejects with `onTimeout()` after `ms`; a late result is handed to `cleanup`. */
-function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Error, cleanup: (late: T) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let expired = false
-    const timer = setTimeout(() => {
-      expired = true
-      reject(onTimeout())
-    }, ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        if (expired) cleanup(v)
-        else resolve(v)
-      },
-      (e) => {
-        clearTimeout(timer)
-        if (!expired) reject(e)
-      },
-    )
-  })
 }
 
 /** Exit codes seen per channel (set as soon as the channel exists; see open()). */
@@ -450,12 +429,12 @@ export class SshExecutor implements Executor {
     const expired = () => this.notStarted(stage, timeoutMs)
     // The timeout covers waiting for a channel slot and connecting too, so a
     // busy or black-holed host still answers in time.
-    const release = await withDeadline(this.slots.acquire(), left(), expired, (lateRelease) => lateRelease())
+    const release = await withDeadline(this.slots.acquire(), left(), { error: expired, onLate: (lateRelease) => lateRelease() })
     stage = 'open'
     let ch: ClientChannel
     let client: Client
     try {
-      ;({ ch, client } = await withDeadline(this.open(remoteCommand(argv)), left(), expired, (late) => late.ch.close()))
+      ;({ ch, client } = await withDeadline(this.open(remoteCommand(argv)), left(), { error: expired, onLate: (late) => late.ch.close() }))
     } catch (err) {
       release()
       throw err

@@ -26,6 +26,7 @@ import { batchArgv, parseBatch, partArgv, singlePart, type BatchSpec, type PartR
 import { checkResult, hostFault, type FailureContext } from './errors.ts'
 import type { NodeName } from './ids.ts'
 import { OutputParseError, parsePveshJson } from './parse/json.ts'
+import { withDeadline } from '../util/deadline.ts'
 
 /** Per-call options every action accepts. */
 export interface CallOptions {
@@ -93,22 +94,6 @@ export interface Host {
 /** Past a known timeout, how long the answer may still take before the call gives up itself. */
 const DEADLINE_SLACK_MS = 1000
 
-function withDeadline<T>(p: Promise<T>, ms: number | undefined, onTimeout: () => Error): Promise<T> {
-  if (ms === undefined) return p
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms + DEADLINE_SLACK_MS)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e) => {
-        clearTimeout(timer)
-        reject(e)
-      },
-    )
-  })
-}
 
 export class HostRunner {
   constructor(
@@ -161,7 +146,8 @@ export class HostRunner {
     const opts = this.options(how)
     const t = opts.timeoutMs
     try {
-      const r = await withDeadline(this.executor.run(argv, opts), t, () => new HostTimeoutError(this.az, t!, `no answer within ${formatDuration(t!)}`, false))
+      const run = this.executor.run(argv, opts)
+      const r = await (t === undefined ? run : withDeadline(run, t + DEADLINE_SLACK_MS, { error: () => new HostTimeoutError(this.az, t, `no answer within ${formatDuration(t)}`, false) }))
       this.state.lastAnswerAt = performance.now()
       return r
     } catch (e) {
