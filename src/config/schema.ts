@@ -95,5 +95,4 @@ export const ConfigSchema = T.Object(
 )
 
 export type RawConfig = Static<typeof ConfigSchema>
-export type RawZone = Static<typeof ZoneSchema>
 export type InstanceSize = Static<typeof InstanceSizeSchema>

@@ -308,8 +308,9 @@ export class HostKeyMismatchError extends HostUnreachableError {
 
 /**
  * The host did not answer in time. `reason` says at which step (no TCP
- * connection, no SSH greeting, a command that ran too long); without one it
- * is a command that ran past `timeoutMs` and was stopped.
+ * connection, no SSH greeting, every SSH channel busy, a command that ran too
+ * long): the limit covers waiting and connecting as well as running. Without
+ * one it is a command that ran past `timeoutMs` and was stopped.
  */
 export class HostTimeoutError extends LwsError {
   /** Whether the command had started on the host (and was stopped), or never ran. */

@@ -21,7 +21,13 @@ export interface RunOptions {
    * caller has gone (their signals, or the request's, aborted).
    */
   read?: boolean
-  /** Kill the command after this many ms (default: executor's default, 60 s). */
+  /**
+   * Limit of the whole run in ms (default: the executor's, api.command_timeout).
+   * Waiting for a channel (the share's queue, then the SSH connection's) and
+   * connecting count against it, so a busy or silent host still answers in
+   * time: a command that has not started by then is refused (503 HOST_BUSY
+   * from its share's queue, else 504), one still running is killed (504).
+   */
   timeoutMs?: number
   /** Bytes or text written to the command's stdin, then stdin is closed. */
   stdin?: string | Uint8Array

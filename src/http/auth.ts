@@ -15,11 +15,6 @@ import { UnauthorizedError } from '../errors/catalogue.ts'
 
 const digest = (s: string) => createHash('sha256').update(s).digest()
 
-export function keyMatches(expected: string, given: string | null): boolean {
-  if (!given) return false
-  return timingSafeEqual(digest(expected), digest(given))
-}
-
 export interface AuthOptions {
   apiKey: string
   /** Route patterns (as declared: `/api/v1/docs/assets/*`) any GET/HEAD may reach without a key. */

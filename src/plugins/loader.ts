@@ -44,7 +44,7 @@ function configShapeProblem(p: Partial<LwsPlugin>): string | null {
 }
 
 export function checkPluginShape(value: unknown): string | null {
-  if (!value || typeof value !== 'object') return 'default export is not a plugin object (use definePlugin({...}))'
+  if (!value || typeof value !== 'object') return 'default export is not a plugin object: expected `export default { name, version, hostApi, setup(ctx) }` (or the same object exported as `plugin`), as in examples/plugins/hello'
   const p = value as Partial<LwsPlugin>
   if (typeof p.name !== 'string' || !NAME.test(p.name)) return `invalid name ${JSON.stringify(p.name)} (lowercase letters, digits, -)`
   if (typeof p.version !== 'string' || !SEMVER.test(p.version)) return `invalid version ${JSON.stringify(p.version)} (semver)`

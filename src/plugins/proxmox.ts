@@ -1,5 +1,5 @@
 /**
- * Proxmox facts and value helpers plugins get as `ctx.proxmox`: the closed
+ * Proxmox value helpers plugins get as `ctx.proxmox`: the closed
  * sets the Proxmox layer accepts, its size notation, and checks it would
  * apply anyway, so a plugin can refuse a request before anything runs.
  */

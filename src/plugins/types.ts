@@ -116,11 +116,6 @@ export interface LwsPlugin {
   setup(ctx: PluginContext): Elysia<any, any, any, any, any, any, any> | Promise<Elysia<any, any, any, any, any, any, any>>
 }
 
-/** Identity helper that gives a plugin object its type. */
-export function definePlugin(plugin: LwsPlugin): LwsPlugin {
-  return plugin
-}
-
 export interface LoadedPlugin {
   plugin: LwsPlugin
   source: 'builtin' | string

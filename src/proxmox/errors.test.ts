@@ -1,4 +1,9 @@
-/** errors.ts: failure detection (incl. the exit-0 task rule of §0.3) and the LwsError mapping. */
+/**
+ * errors.ts: failure detection (incl. the commands that exit 0 although their
+ * worker task failed, having no "upid_exit" handler: pve-container
+ * `src/PVE/CLI/pct.pm`, pve-manager `PVE/CLI/pveam.pm`, `PVE/CLI/pvesh.pm`)
+ * and the LwsError mapping.
+ */
 import { describe, expect, test } from 'bun:test'
 import { BadRequestError, CommandError, ConflictError, HostUnreachableError, NotFoundError, ProgramMissingError, ProxmoxToolsMissingError } from '../errors/catalogue.ts'
 import type { RunResult } from '../exec/executor.ts'

@@ -1,7 +1,13 @@
 /**
- * pvesh JSON → typed shapes, with the exact JSON examples of proxmox-facts.md
- * (§16.3–§16.6) and the numeric-string caveat of §16.1. Results are also
- * checked against the TypeBox schemas plugins reuse as response schemas.
+ * pvesh JSON → typed shapes, on JSON shaped as the handlers print it
+ * (pve-manager `PVE/API2/Nodes.pm` `status`, `PVE/API2/Cluster.pm`
+ * `resources`; pve-container `src/PVE/API2/LXC.pm` `vmlist`,
+ * `src/PVE/API2/LXC/Status.pm` `vm_status`; pve-storage
+ * `src/PVE/API2/Storage/Status.pm`, `src/PVE/API2/Storage/Content.pm`),
+ * including numbers that arrive as strings (pve-common
+ * `src/PVE/CLIFormatter.pm` `print_api_result` encodes Perl values as they
+ * are, so one last used as a string prints as a JSON string). Results are
+ * also checked against the TypeBox schemas plugins reuse as response schemas.
  */
 import { describe, expect, test } from 'bun:test'
 import { Value } from '@sinclair/typebox/value'
@@ -9,11 +15,11 @@ import { parsePveshJson } from './parse/json.ts'
 import { toClusterResource, toContainerStatus, toNodeStatus, toStorage, toTemplate } from './parse/normalize.ts'
 import { ClusterResource, ContainerStatus, NodeStatus, Storage, Template } from './schemas.ts'
 
-describe('/nodes/<node>/status (§16.3)', () => {
+describe('pvesh get /nodes/<node>/status', () => {
   const out =
     '{"boot-info":{"mode":"efi","secureboot":0},"cpu":0,"cpuinfo":{"cores":8,"cpus":16,"family":"25","flags":"fpu vme ...","hvm":"1","mhz":"3792.874","model":"AMD Ryzen 7 5800X 8-Core Processor","sockets":1,"user_hz":100,"vendor":"AuthenticAMD"},"current-kernel":{"machine":"x86_64","release":"6.14.8-2-pve","sysname":"Linux","version":"#1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2 (2025-07-22T10:04Z)"},"idle":0,"ksm":{"shared":0},"kversion":"Linux 6.14.8-2-pve #1 SMP PREEMPT_DYNAMIC PMX 6.14.8-2 (2025-07-22T10:04Z)","loadavg":["0.12","0.20","0.18"],"memory":{"available":58123456512,"free":50123456512,"total":67271569408,"used":9148112896},"pveversion":"pve-manager/9.0.3/025864202ebb6109","rootfs":{"avail":82806808576,"free":87976824832,"total":100861726720,"used":12884901888},"swap":{"free":8589930496,"total":8589930496,"used":0},"uptime":864123,"wait":0}\n'
 
-  test('facts example: loadavg strings → numbers, mhz string, hvm "1"', () => {
+  test('PVE 9: loadavg strings → numbers, mhz string, hvm "1"', () => {
     const s = toNodeStatus(parsePveshJson(out))
     expect(s.loadavg).toEqual([0.12, 0.2, 0.18])
     expect(s.cpuinfo).toMatchObject({ cpus: 16, cores: 8, sockets: 1, mhz: 3792.874, hvm: true, model: 'AMD Ryzen 7 5800X 8-Core Processor' })
@@ -49,11 +55,11 @@ describe('/nodes/<node>/status (§16.3)', () => {
   })
 })
 
-describe('/nodes/<node>/lxc (§16.4) and status/current (§16.5)', () => {
+describe('pvesh get /nodes/<node>/lxc and /nodes/<node>/lxc/<vmid>/status/current', () => {
   const out =
     '[{"cpu":0,"cpus":2,"disk":1208602624,"diskread":115818496,"diskwrite":8192,"maxdisk":8350298112,"maxmem":1073741824,"maxswap":536870912,"mem":43298816,"name":"web01","netin":11724,"netout":1280,"pid":12345,"status":"running","swap":0,"type":"lxc","uptime":3512,"vmid":100},{"cpu":0,"cpus":1,"disk":0,"diskread":0,"diskwrite":0,"lock":"backup","maxdisk":8589934592,"maxmem":536870912,"maxswap":536870912,"mem":0,"name":"db01","netin":0,"netout":0,"status":"stopped","swap":0,"type":"lxc","uptime":0,"vmid":101}]\n'
 
-  test('facts example', () => {
+  test('PVE 9: a running and a stopped, locked CT', () => {
     const list = (parsePveshJson(out) as unknown[]).map(toContainerStatus)
     expect(list[0]).toEqual({
       vmid: 100, name: 'web01', status: 'running', type: 'lxc', cpus: 2, cpu: 0, maxmem: 1073741824, mem: 43298816,
@@ -84,8 +90,8 @@ describe('/nodes/<node>/lxc (§16.4) and status/current (§16.5)', () => {
   })
 })
 
-describe('/cluster/resources (§16.6)', () => {
-  test('facts example: lxc and qemu entries', () => {
+describe('pvesh get /cluster/resources', () => {
+  test('PVE 9: lxc and qemu entries', () => {
     const out =
       '[{"cpu":0.0123,"disk":1208602624,"diskread":115818496,"diskwrite":8192,"id":"lxc/100","maxcpu":2,"maxdisk":8589934592,"maxmem":1073741824,"mem":43298816,"name":"web01","netin":11724,"netout":1280,"node":"pve1","status":"running","template":0,"type":"lxc","uptime":3512,"vmid":100},{"cpu":0,"disk":0,"diskread":0,"diskwrite":0,"id":"qemu/200","maxcpu":4,"maxdisk":34359738368,"maxmem":4294967296,"mem":0,"name":"win11","netin":0,"netout":0,"node":"pve1","status":"stopped","template":0,"type":"qemu","uptime":0,"vmid":200}]\n'
     const list = (parsePveshJson(out) as unknown[]).map(toClusterResource)
@@ -103,7 +109,7 @@ describe('/cluster/resources (§16.6)', () => {
   })
 })
 
-describe('/nodes/<node>/storage (§15) and storage content (§16.9)', () => {
+describe('pvesh get /nodes/<node>/storage and /nodes/<node>/storage/<sid>/content', () => {
   test('storage entries, numbers as strings, used_fraction only when total > 0', () => {
     const list = (
       parsePveshJson(

@@ -31,7 +31,11 @@ export interface StoredError {
   headers?: Record<string, string>
 }
 
-/** A worker task on a Proxmox host the operation follows (proxmox-facts §22), recorded before waiting on it. */
+/**
+ * A worker task on a Proxmox host the operation follows: its UPID (format of
+ * pve-common `src/PVE/UPID.pm`) and node, recorded before waiting on it, so
+ * after a crash the task can still be looked up on the host.
+ */
 export interface HostTask {
   upid: string
   node: string

@@ -97,7 +97,7 @@ const STORAGE_CFG =
   'dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup\n\n' +
   'lvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n'
 
-// proxmox-facts.md §14.2 (format before pve-manager 9.2.7).
+// `pveam available` index as pve-manager `PVE/CLI/pveam.pm` prints it before 9.2.7 (no arch column).
 const APL_AVAILABLE = [
   ['mail', 'proxmox-mail-gateway-8.1-standard_8.1-1_amd64.tar.zst'],
   ['system', 'alpine-3.20-default_20240908_amd64.tar.xz'],

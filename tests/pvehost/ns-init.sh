@@ -65,7 +65,7 @@ bind "$state/etc-pve" /etc/pve
 bind "$state/vz" /var/lib/vz
 bind "$state/lxc" /var/lib/lxc
 bind "$state/fixture" /var/lib/pve-fixture
-bind "$state/log-pve" /var/log/pve # task logs (facts §0.3)
+bind "$state/log-pve" /var/log/pve # task logs (pve-common src/PVE/RESTEnvironment.pm)
 # Known root password, root's login shell above, a fresh home; the machine's stay untouched.
 bind "$state/root" /root
 mount --bind "$state/passwd" /etc/passwd

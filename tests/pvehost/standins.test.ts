@@ -1,5 +1,6 @@
-// The Proxmox command stand-ins against proxmox-facts.md: exact layouts, error texts and
-// exit codes, and real effects on LXC containers. Runs in a private namespace (testenv.ts).
+// The Proxmox command stand-ins against the Proxmox sources each stand-in names: exact
+// layouts, error texts and exit codes, and real effects on LXC containers. Runs in a
+// private namespace (testenv.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parseConfig, writeConfigRaw } from "./standins/lib/config";
 import { printSnapshotTree } from "./standins/lib/tree";
@@ -52,7 +53,7 @@ describe("offline helpers", () => {
     expect(writeConfigRaw(conf)).toBe(raw);
   });
 
-  test("snapshot tree columns (facts §12.2)", () => {
+  test("pct listsnapshot tree columns (print_snapshot_tree)", () => {
     const t0 = Date.UTC(2024, 5, 1, 10) / 1000;
     const out = printSnapshotTree([
       { name: "after-upgrade", snaptime: t0 + 86400, description: "upgraded to bookworm\nsecond line", parent: "before-upgrade" },

@@ -22,7 +22,6 @@ import type { Logger } from '../../log.ts'
 import { AuthBrake } from './auth-brake.ts'
 import { readBody } from './body.ts'
 import { isValidHost } from './host.ts'
-import { setRequestMeta } from './request-meta.ts'
 import { securityHeaders, withHeaders } from './security-headers.ts'
 
 /** Host part of the URL the app sees; long enough for Elysia's router, which skips the first 11 characters. */
@@ -134,7 +133,6 @@ export function createEdge(fetch: Handler, opts: EdgeOptions) {
       body: body as BodyInit | null,
       signal: req.signal,
     })
-    setRequestMeta(forwarded, { id, address: peer.address })
     // Everything the app starts for this request (host commands included) can see whose it is.
     const scope = { id, address: peer.address, signal: req.signal }
     const res = await idleAgainWhenDone(await inRequestScope(scope, () => fetch(forwarded)), peer)

@@ -1,4 +1,4 @@
-// `pct` stand-in (facts §3-§13); command table mirrors PVE::CLI::pct's $cmddef.
+// `pct` stand-in; the command table mirrors $cmddef of pve-container `src/PVE/CLI/pct.pm`.
 import { apiUpdateVm, apiVmConfig, apiVmPending, configGetProps, updateProps } from "./lib/api/config";
 import { apiCreate, createProps, readKeyFile } from "./lib/api/create";
 import { apiDestroy, destroyProps } from "./lib/api/destroy";

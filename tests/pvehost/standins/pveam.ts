@@ -1,4 +1,5 @@
-// `pveam` stand-in (facts §14): the index comes from the fixture's apl-available.txt.
+// `pveam` stand-in (pve-manager `PVE/CLI/pveam.pm`, `PVE/APLInfo.pm`): the index comes from
+// the fixture's apl-available.txt.
 import { nodeProp, storageIdProp } from "./lib/api/props";
 import { apiAplDownload, apiTemplateIndex, aplDownloadProps, loadAplInfo } from "./lib/api/storage";
 import { type CmdDef, runCli, type Tool } from "./lib/cli";

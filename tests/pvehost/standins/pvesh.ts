@@ -1,4 +1,4 @@
-// `pvesh` stand-in (facts §16): PVE::CLI::pvesh over the routes in lib/api/routes.ts.
+// `pvesh` stand-in: PVE::CLI::pvesh (pve-manager `PVE/CLI/pvesh.pm`) over the routes in lib/api/routes.ts.
 import { findRoute, type Method, type Route } from "./lib/api/routes";
 import { checkNode } from "./lib/api/node";
 import { type CmdDef, type Params, runCli, type Tool } from "./lib/cli";

@@ -1,4 +1,5 @@
-// `pvesm` stand-in (facts §15): `status` is emulated, other commands only show in usage.
+// `pvesm` stand-in (pve-storage `src/PVE/CLI/pvesm.pm`): `status` is emulated, other commands
+// only show in usage.
 import { apiStorageIndex, printPvesmStatus, storageIndexProps } from "./lib/api/storage";
 import { type CmdDef, runCli, type Tool } from "./lib/cli";
 import { out } from "./lib/errors";

@@ -1,4 +1,4 @@
-// `pveversion [--verbose]` stand-in (facts §18): a PVE 9.1 package set on the real kernel.
+// `pveversion [--verbose]` stand-in (pve-manager `bin/pveversion`): a PVE 9.1 package set on the real kernel.
 import { PVE_REPOID, PVE_VERSION, uname } from "./lib/api/node";
 import { err, out } from "./lib/errors";
 

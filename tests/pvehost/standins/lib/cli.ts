@@ -1,5 +1,6 @@
 // PVE::CLIHandler + RESTHandler::cli_handler: command resolution, option parsing,
-// schema validation and the error/usage output of facts §0.1/§0.2.
+// schema validation and the error/usage output (pve-common `src/PVE/CLIHandler.pm`,
+// `src/PVE/RESTHandler.pm`).
 import { badRequest, err, out, PveError } from "./errors";
 import { getopt, type OptSpec } from "./getopt";
 import { parseBoolean, type Prop, validate } from "./schema";

@@ -1,4 +1,4 @@
-// PVE container config files: parse_pct_config / write_pct_config (facts §2.2).
+// PVE container config files: parse_pct_config / write_pct_config (pve-container `src/PVE/LXC/Config.pm`).
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";

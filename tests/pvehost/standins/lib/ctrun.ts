@@ -158,7 +158,11 @@ function setupRootfs(conf: CtConf, rootfs: string): void {
   writeInRootfs(rootfs, "etc/resolv.conf", resolvConf(p));
 }
 
-/** set_dns: the CT's own settings, else the host's (facts §1 nameserver/searchdomain). */
+/**
+ * set_dns (pve-container `src/PVE/LXC/Setup/Base.pm` `lookup_dns_conf`): the CT's own
+ * settings, else the host's. PVE falls back for nameserver and searchdomain separately;
+ * this stand-in only when both are unset.
+ */
 function resolvConf(p: Record<string, string>): string {
   let search = p.searchdomain?.split(/[\s,;]+/).filter(Boolean) ?? [];
   let servers = p.nameserver?.split(/[\s,;]+/).filter(Boolean) ?? [];

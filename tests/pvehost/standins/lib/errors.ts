@@ -1,4 +1,5 @@
-// Error objects shaped like PVE::Exception so stringification (facts §0.2/§0.3) matches.
+// Error objects shaped like PVE::Exception (pve-common `src/PVE/Exception.pm`) so their
+// stringification matches, on stderr and in task errors.
 import { writeSync } from "node:fs";
 
 export class PveError extends Error {

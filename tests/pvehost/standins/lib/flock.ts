@@ -1,4 +1,4 @@
-// PVE::Tools::lock_file_full: flock with timeout, reentrant per process (facts §0.4).
+// PVE::Tools::lock_file_full (pve-common `src/PVE/Tools.pm`): flock with timeout, reentrant per process.
 import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";

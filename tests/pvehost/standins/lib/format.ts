@@ -1,4 +1,5 @@
-// PVE::CLIFormatter::print_api_result for pvesh (facts §16.1): json, json-pretty, text.
+// PVE::CLIFormatter::print_api_result (pve-common `src/PVE/CLIFormatter.pm`) for pvesh:
+// json, json-pretty, text.
 import { out } from "./errors";
 
 function sortKeys(v: unknown): unknown {

@@ -1,4 +1,4 @@
-// Getopt::Long as configured by PVE::JSONSchema::get_options (facts §0.1):
+// Getopt::Long as configured by PVE::JSONSchema::get_options (pve-common `src/PVE/JSONSchema.pm`):
 // prefix `--|-`, `--opt=value`, unique abbreviations, case-insensitive names,
 // permuted positionals, `--` ends options. Warnings go to stderr like Perl's `warn`.
 import { err } from "./errors";

@@ -1,5 +1,6 @@
 // A subset of PVE::JSONSchema: property checks in PVE's order and with its messages
-// (format before pattern before length before range before enum; facts §0.2).
+// (format before pattern before length before range before enum, as in check_prop of
+// pve-common `src/PVE/JSONSchema.pm`).
 import { PveError } from "./errors";
 
 export type PropType = "string" | "integer" | "number" | "boolean" | "array";

@@ -1,5 +1,6 @@
 // Storage emulation: storage.cfg parsing, `local` (dir) and `local-lvm` (lvmthin whose
-// volumes are plain directories) plus the template store (facts §14, §15).
+// volumes are plain directories) plus the template store (pve-storage `src/PVE/Storage.pm`,
+// pve-manager `PVE/APLInfo.pm`).
 import { existsSync, readdirSync, readFileSync, statfsSync, statSync } from "node:fs";
 import { die } from "./errors";
 import { LXC_PATH, nodename, PVE_ETC } from "./paths";

@@ -1,5 +1,6 @@
-// Worker tasks run in the foreground as in PVE's CLI environment (facts §0.3):
-// log on stdout (+ task log file), final error on stderr, UPID in PVE's format.
+// Worker tasks run in the foreground as in PVE's CLI environment (pve-common
+// `src/PVE/RESTEnvironment.pm` `fork_worker`): log on stdout (+ task log file), final
+// error on stderr, UPID in the format of pve-common `src/PVE/UPID.pm`.
 import { spawn } from "bun";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { err, out } from "./errors";

@@ -1,4 +1,4 @@
-// PVE::GuestHelpers::print_snapshot_tree (facts §12.2).
+// PVE::GuestHelpers::print_snapshot_tree (pve-guest-common `src/PVE/GuestHelpers.pm`).
 
 interface Node {
   name: string;

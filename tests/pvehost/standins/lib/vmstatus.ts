@@ -1,4 +1,4 @@
-// PVE::LXC::vmstatus from the real LXC containers (facts §4, §16.4).
+// PVE::LXC::vmstatus (pve-container `src/PVE/LXC.pm`) from the real LXC containers.
 import { readFileSync, statfsSync } from "node:fs";
 import { type CtConf, loadConfig, localVmids, parseConfig } from "./config";
 import { rootfsFormat } from "./ctschema";

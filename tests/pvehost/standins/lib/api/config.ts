@@ -1,4 +1,5 @@
-// PVE::API2::LXC::Config (vm_config, update_vm) and update_pct_config (facts §5, §9).
+// PVE::API2::LXC::Config (vm_config, update_vm; pve-container `src/PVE/API2/LXC/Config.pm`) and
+// update_pct_config (`src/PVE/LXC/Config.pm`).
 import { readFileSync } from "node:fs";
 import { checkLock, type CtConf, loadConfig, lockConfig, writeConfig } from "../config";
 import { confdesc, mpFormat, netFormat, rootfsFormat, settableProps } from "../ctschema";

@@ -1,4 +1,4 @@
-// PVE::API2::LXC::create_vm (facts §6): pre-fork checks, then the vzcreate task.
+// PVE::API2::LXC::create_vm (pve-container `src/PVE/API2/LXC.pm`): pre-fork checks, then the vzcreate task.
 import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { checkVmidUnused, type CtConf, destroyConfig, lockConfig, writeConfig } from "../config";
 import { mpFormat, rootfsFormat, settableProps } from "../ctschema";

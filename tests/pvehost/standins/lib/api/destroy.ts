@@ -1,4 +1,4 @@
-// PVE::API2::LXC::destroy_vm (facts §8).
+// PVE::API2::LXC::destroy_vm (pve-container `src/PVE/API2/LXC.pm`).
 import { rmSync } from "node:fs";
 import { checkLock, type CtConf, destroyConfig, loadConfig, lockConfig, writeConfig } from "../config";
 import { vmStop } from "../ctrun";

@@ -7,7 +7,10 @@ import { LXC_PATH } from "../paths";
 import { formatSize, parsePropertyString } from "../schema";
 import { freeDiskName, type StorageCfg, storageConfig, volumePath } from "../storage";
 
-/** `STORAGE:SIZE_GiB` or a bare size (facts §1) */
+/**
+ * `STORAGE:SIZE_GiB` ($NEW_DISK_RE of pve-container `src/PVE/LXC.pm`) or a bare size, which
+ * create_vm (`src/PVE/API2/LXC.pm`) puts on `--storage`.
+ */
 export const NEW_DISK_RE = /^(([^/:\s]+):)?(\d+(\.\d+)?)$/;
 
 export function allocDisk(cfg: Record<string, StorageCfg>, sid: string, vmid: number, sizeGiB: number): { volid: string; size: string } {

@@ -1,4 +1,4 @@
-// pct push / pct pull (facts §11.3/§11.4): files are written from inside the CT's mount
+// pct push / pct pull (pve-container `src/PVE/CLI/pct.pm`): files are written from inside the CT's mount
 // namespace so paths resolve as the CT sees them.
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { loadConfig, lockConfig } from "../config";

@@ -1,4 +1,5 @@
-// Node and cluster endpoints (facts §16.2, §16.3, §16.6, §16.7, §16.9, §18) from /proc.
+// Node and cluster endpoints from /proc: pve-manager `PVE/API2/Nodes.pm` (/nodes, status),
+// `PVE/API2/Cluster.pm` (resources, nextid, status), `PVE/API2.pm` (/version), `bin/pveversion`.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { checkVmidUnused } from "../config";

@@ -1,4 +1,4 @@
-// PVE::API2::LXC::Status: start/stop/shutdown/reboot (facts §7).
+// PVE::API2::LXC::Status (pve-container `src/PVE/API2/LXC/Status.pm`): start/stop/shutdown/reboot.
 import { checkLock, hasLock, isTemplate, loadConfig, lockConfig } from "../config";
 import { vmStart, vmStop } from "../ctrun";
 import { die } from "../errors";

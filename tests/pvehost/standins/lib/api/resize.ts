@@ -1,4 +1,4 @@
-// PVE::API2::LXC::resize_vm (facts §10); volume sizes live only in the config here.
+// PVE::API2::LXC::resize_vm (pve-container `src/PVE/API2/LXC.pm`); volume sizes live only in the config here.
 import { checkLock, loadConfig, lockConfig, writeConfig } from "../config";
 import { mpFormat, rootfsFormat } from "../ctschema";
 import { die } from "../errors";

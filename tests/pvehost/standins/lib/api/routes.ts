@@ -1,4 +1,5 @@
-// The API paths pvesh can reach: method + path template -> handler (facts §16).
+// The API paths pvesh can reach (pve-manager `PVE/CLI/pvesh.pm` walks the `PVE/API2.pm` tree):
+// method + path template -> handler.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import type { ResultKind } from "../format";
 import { loadConfig } from "../config";

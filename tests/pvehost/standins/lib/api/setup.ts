@@ -1,4 +1,5 @@
-// The parts of PVE::LXC::Setup run after extracting a template (facts §6.3).
+// The parts of PVE::LXC::Setup (pve-container `src/PVE/LXC/Setup.pm`, `Setup/Base.pm`) run
+// after extracting a template.
 import { chmodSync, existsSync, lstatSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { CtConf } from "../config";

@@ -1,4 +1,5 @@
-// Snapshots (facts §12) following PVE::AbstractConfig snapshot_create/delete/rollback.
+// Snapshots (pve-container `src/PVE/API2/LXC/Snapshot.pm`) following PVE::AbstractConfig
+// snapshot_create/delete/rollback (pve-guest-common `src/PVE/AbstractConfig.pm`).
 import { checkLock, hasLock, isTemplate, loadConfig, lockConfig, type Section, setLock, writeConfig } from "../config";
 import { vmStop } from "../ctrun";
 import { die } from "../errors";

@@ -1,4 +1,5 @@
-// Storage endpoints and the appliance index (facts §14, §15, §16.9).
+// Storage endpoints (pve-storage `src/PVE/API2/Storage/Status.pm`, `Content.pm`) and the appliance
+// index (pve-manager `PVE/API2/Nodes.pm` `aplinfo`, `PVE/APLInfo.pm`).
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { die, err, paramError } from "../errors";
 import { FIXTURE_DIR, nodename } from "../paths";
