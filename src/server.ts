@@ -12,6 +12,7 @@ import { createLogger, type Logger } from './log.ts'
 import { loadedConfigReport } from './config/checks.ts'
 import { meterRequests } from './metrics/http.ts'
 import { createMetrics, type LwsMetrics } from './metrics/metrics.ts'
+import { recoverHalfMade } from './operations/half-made.ts'
 import { Operations } from './operations/service.ts'
 import { loadExternalPlugins } from './plugins/loader.ts'
 import { proxmoxWarnings } from './proxmox/startup-warnings.ts'
@@ -62,6 +63,8 @@ export async function buildServer(opts: {
   const zones = new ZoneRegistry(opts.config, log, opts.executorFactory, metrics)
   const store = opts.store ?? (await openStore(opts.config.stateDir))
   const operations = new Operations(store, { log, retentionDays: opts.config.operationsRetentionDays })
+  // Before any plugin registers its own recoveries; theirs win for their kinds.
+  recoverHalfMade(operations, zones)
   const external = await loadExternalPlugins(opts.config.pluginsDir)
   const plugins: LoadedPlugin[] = [
     ...opts.builtins.map((plugin) => ({ plugin, source: 'builtin' })),
