@@ -2,7 +2,8 @@
  * Running scripts inside a container: ProxmoxClient.execScript (`pct exec
  * <vmid> -- sh -c <script> sh <args...>`: pct refusals become 404/409,
  * timeouts 504), streamed through execScriptStream. A script is constant
- * text; request values are its arguments (shell.ts).
+ * text; request values are its arguments (shell.ts). The VMID needs no check
+ * here: the `instance` macro and the Proxmox layer check it.
  */
 import type { StreamHandle } from '../../src/exec/executor.ts'
 import type { ZoneHandle } from '../../src/hosts/registry.ts'
@@ -22,15 +23,15 @@ export type Runnable = Script | string
 
 const parts = (r: Runnable): Script => (typeof r === 'string' ? { script: r, args: [] } : r)
 
-export function runIn(c: AppContext, zone: ZoneHandle, id: string, what: Runnable, opts: RunInOptions = {}): Promise<ExecOutput> {
+export function runIn(_c: AppContext, zone: ZoneHandle, id: string, what: Runnable, opts: RunInOptions = {}): Promise<ExecOutput> {
   const { script, args } = parts(what)
-  return zone.pve.execScript(c.ids.assertVmid(id), script, args, opts)
+  return zone.pve.execScript(id, script, args, opts)
 }
 
 /** The same with its output as streams (for `docker logs -f`, setup progress). */
-export function streamIn(c: AppContext, zone: ZoneHandle, id: string, what: Runnable, signal?: AbortSignal): Promise<StreamHandle> {
+export function streamIn(_c: AppContext, zone: ZoneHandle, id: string, what: Runnable, signal?: AbortSignal): Promise<StreamHandle> {
   const { script, args } = parts(what)
-  return zone.pve.execScriptStream(c.ids.assertVmid(id), script, args, signal ? { signal } : {})
+  return zone.pve.execScriptStream(id, script, args, signal ? { signal } : {})
 }
 
 const hasMarker = (stderr: string, marker: string) => stderr.split('\n').some((l) => l.trim() === marker)

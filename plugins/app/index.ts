@@ -14,7 +14,7 @@ import { setupRoute } from './routes/setup.ts'
 const plugin: LwsPlugin = {
   name: 'app',
   version: '0.1.0',
-  hostApi: '^1.0',
+  hostApi: '^1.1', // ctx.ops (operations) arrived in 1.1
   description: 'Docker inside containers: setup, run, compose deploy, logs',
   configKey: 'app',
   // The same rules appConfig() (config.ts) applies at setup, NUL check included, so validation and setup agree.

@@ -13,12 +13,29 @@
  * container, hence the unlock first.
  */
 import { codeOf } from '../errors/catalogue.ts'
-import type { ZoneRegistry } from '../hosts/registry.ts'
+import type { ZoneHandle, ZoneRegistry } from '../hosts/registry.ts'
 import type { OperationRecord } from '../store/types.ts'
 import { InterruptedError } from './errors.ts'
 import type { OpContext, Operations } from './service.ts'
 
 const TASK_MS = 5 * 60_000
+const POLL_MS = 1000
+
+/**
+ * Waits while a `pct create <id>` the old process started still runs on the
+ * host: killing LWS drops its SSH channel, but the task goes on (pve-common
+ * `src/PVE/RESTEnvironment.pm` fork_worker: the worker has its own session)
+ * and may still make the container. Cleaning up before it ends would leave
+ * what it makes afterwards behind.
+ */
+async function createStillRunning(zone: ZoneHandle, id: string, untilMs: number): Promise<void> {
+  while (performance.now() < untilMs) {
+    // pgrep -f sees the CLI (`perl … pct create <id> …`) and its forked worker alike.
+    const r = await zone.exec.run(['pgrep', '-f', `pct(\\.ts)? create ${id}( |$)`], { timeoutMs: 10_000 })
+    if (r.exitCode !== 0) return
+    await new Promise((res) => setTimeout(res, POLL_MS))
+  }
+}
 
 async function cleanUp(zones: ZoneRegistry, rec: OperationRecord, op: OpContext): Promise<string[]> {
   const creates = rec.planned.filter((p) => p.type === 'instance' && p.action === 'create')
@@ -27,6 +44,8 @@ async function cleanUp(zones: ZoneRegistry, rec: OperationRecord, op: OpContext)
   for (const p of creates) {
     const zone = zones.resolve(p.region ?? rec.region ?? undefined, p.az ?? rec.az ?? undefined)
     const pve = zone.pve.with({ timeoutMs: TASK_MS })
+    if (!/^[1-9]\d{2,8}$/.test(p.id)) continue
+    await createStillRunning(zone, p.id, performance.now() + TASK_MS).catch(() => {})
     let state
     try {
       state = await pve.containerStatus(p.id)

@@ -27,7 +27,8 @@ describe('host API at registration', () => {
     const { ordered, failures } = orderPlugins(builtinPlugins.map((p) => ({ plugin: p, source: 'builtin' })))
     expect(failures).toEqual([])
     expect(ordered.map((lp) => lp.plugin.name)).toEqual(['px', 'lxc', 'app', 'sec'])
-    for (const p of builtinPlugins) expect(p.hostApi, p.name).toBe('^1.0')
+    // The plugins that run changes as operations need ctx.ops (1.1); sec only reads.
+    for (const p of builtinPlugins) expect(p.hostApi, p.name).toBe(p.name === 'sec' ? '^1.0' : '^1.1')
   })
 
   test('needing another version, or declaring none, is refused with the reason; the rest is mounted', () => {

@@ -16,9 +16,11 @@
  * whatever the executor stack does (a read joining a longer one in flight,
  * say).
  *
- * Signals: only reads take one (the call's, else the view's; the executor
- * stack also stops a read whose request has gone). Changes and tasks never
- * do: a write that has started runs to its end, whoever is still listening.
+ * Signals: reads take one (the call's, else the view's; the executor stack
+ * also stops a read whose request has gone). Tasks and container commands
+ * take only one their call passes explicitly — an operation's cancel — so a
+ * client that leaves never stops a change half-way; quick changes (pct set,
+ * unlock) take none.
  */
 import type { Executor, RunOptions, RunResult, StreamHandle, StreamOptions, Truncation } from '../exec/executor.ts'
 import { formatDuration, HostTimeoutError, InternalError, LwsError } from '../errors/catalogue.ts'
@@ -129,7 +131,8 @@ export class HostRunner {
     if (maxOutputBytes !== undefined) o.maxOutputBytes = maxOutputBytes
     if (how.kind === 'read') o.read = true
     o.share = how.kind === 'task' || how.kind === 'exec' ? 'long' : 'short'
-    const signal = how.kind === 'read' || how.kind === 'probe' ? (call.signal ?? this.defaults.signal) : how.kind === 'exec' ? call.signal : undefined
+    // Reads stop with their request; tasks and container commands only with a signal the call passes (an operation's cancel), never the request's.
+    const signal = how.kind === 'read' || how.kind === 'probe' ? (call.signal ?? this.defaults.signal) : how.kind === 'exec' || how.kind === 'task' ? call.signal : undefined
     if (signal) o.signal = signal
     if (how.secretArgs?.length) o.secretArgs = how.secretArgs
     if (how.stdin !== undefined) o.stdin = how.stdin

@@ -70,7 +70,8 @@ export async function workflow(baseUrl: string, key: string, hostname: string) {
   const created = await api.POST('/api/v1/lxc/instances', {
     body: { image_id: 'local:vztmpl/ubuntu-22.04.tar.gz', size: 'small', count: 1, hostname, region: 'eu-south-1', az: 'az1' },
   })
-  if (!created.data) return fail('create', created.error)
+  // Without Prefer: respond-async the answer is the 200 body; the document also lists the 202 (an Operation).
+  if (!created.data || !('instances' in created.data)) return fail('create', created.error)
   const instance: Schemas['CreatedInstance'] = created.data.instances[0]!
   const state: 'running' | 'stopped' = instance.status
   const where = { region: instance.region, az: instance.az }
@@ -85,14 +86,14 @@ export async function workflow(baseUrl: string, key: string, hostname: string) {
     params: { path: { instance_id: instance.instance_id } },
     body: { command: 'echo generated-client; hostname', timeout: 30, ...where },
   })
-  if (!exec.data) return fail('exec', exec.error)
+  if (!exec.data || !('stdout' in exec.data)) return fail('exec', exec.error)
   const stdout: string = exec.data.stdout
 
   const missing = await api.GET('/api/v1/lxc/instances/{instance_id}', { params: { path: { instance_id: '999999998' }, query: where } })
   const notFound: Schemas['Error']['code'] | undefined = missing.error?.code
 
   const terminated = await api.POST('/api/v1/lxc/instances/terminate', { body: { instance_ids: [instance.instance_id], ...where } })
-  if (!terminated.data) return fail('terminate', terminated.error)
+  if (!terminated.data || !('results' in terminated.data)) return fail('terminate', terminated.error)
   const after: Schemas['LxcActionResult']['current_status'] = terminated.data.results[0]?.current_status
 
   return { status, reachable: reachable.length, instance, state, memory, stdout, notFound, missingStatus: missing.response.status, after }

@@ -7,12 +7,14 @@
  * `/opt/lws/apps/<project>/compose.yaml` in the container and run with compose.
  * `auto_start: true` adds an override that gives every service
  * `restart: unless-stopped`, so Docker starts the app whenever the container
- * (and its Docker service) boots.
+ * (and its Docker service) boots. The change runs as an operation
+ * (`app.deploy`), after the input has been checked.
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
+import type { OpContext } from '../../../src/operations/service.ts'
 import { autostartOverride, MAX_COMPOSE_BYTES, projectName, validateCompose, type ComposeSpec } from '../compose.ts'
 import { readComposeFile } from '../compose-file.ts'
-import { check, runIn } from '../container.ts'
+import { check, runIn, withoutMarkers } from '../container.ts'
 import type { AppContext } from '../context.ts'
 import { assertName } from '../names.ts'
 import { APPS_DIR, AUTOSTART_FILE, COMPOSE_FILE, composeScript, readComposeScript, removeAutostartScript, writeFileScript, type ComposeAction } from '../shell.ts'
@@ -102,52 +104,18 @@ export function deployRoute(c: AppContext) {
 
   return new c.Elysia({ name: 'app-deploy' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/deploy',
-    async ({ zone, vmid: id, body }) => {
+    async (ctx) => {
+      const { zone, vmid: id, body } = ctx
+      // Checked before the operation: a bad file or project is a 400 that sends nothing.
       const { project, text, spec } = await resolveInput(body)
       const action: ComposeAction = body.action
-      const t0 = performance.now()
-      const outputs: string[] = []
-      let autoStart: boolean | null = null
-
-      if (text !== undefined && spec) {
-        await write(zone, id, project, COMPOSE_FILE, text, action === 'install' ? 'new' : 'existing')
-      }
-      const setAutostart = action === 'install' ? (body.auto_start ?? false) : body.auto_start
-      if (setAutostart !== undefined && (action === 'install' || action === 'update')) {
-        if (action === 'install' && !setAutostart) {
-          // a new project has no override
-        } else if (setAutostart) {
-          // The override needs the service names: from this request's file, else from the deployed one.
-          const services = spec ?? (await deployedSpec(zone, id, project))
-          await write(zone, id, project, AUTOSTART_FILE, autostartOverride(services), 'existing')
-        } else {
-          check(c, zone, id, 'remove auto_start override', await runIn(c, zone, id, removeAutostartScript(project), { timeoutMs: WRITE_TIMEOUT_MS }), project)
-        }
-        autoStart = setAutostart
-      }
-
-      const r = await runIn(c, zone, id, composeScript(project, action, { pull: body.pull, removeVolumes: body.remove_volumes }), {
-        timeoutMs: body.timeout ? body.timeout * 1000 : COMPOSE_TIMEOUT_MS,
-      })
-      check(c, zone, id, `compose ${action}`, r, project)
-      outputs.push(r.stdout)
-      return {
-        instance_id: id,
-        ...c.placementOf(zone),
-        action,
-        project,
-        path: `${APPS_DIR}/${project}`,
-        services: spec?.services ?? [],
-        auto_start: action === 'remove' ? false : autoStart,
-        output: outputs.join(''),
-        duration_ms: Math.round(performance.now() - t0),
-      }
+      return c.ops.run(ctx, { kind: 'app.deploy', ...c.placementOf(zone), resources: { instances: [id] } }, (op) => deploy(op, zone, id, body, action, project, text, spec))
     },
     {
       instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },
+      response: { 200: sch.response, ...c.ops.responses(), ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },
       detail: {
         tags: ['app'],
         summary: 'Deploy a Docker Compose app',
@@ -156,10 +124,79 @@ export function deployRoute(c: AppContext) {
           '(a mapping with `services`, each with an `image`; `build`/`extends`/`include` are refused since only this file is copied) → 400. ' +
           'It is copied to `/opt/lws/apps/<project>/compose.yaml` in the container. The project is `project`, else the file’s `name:`, else the file’s folder/name. ' +
           '`auto_start: true` makes every service `restart: unless-stopped`, so the app starts when the container boots. ' +
-          'Unknown project → 404; existing project on install → 409; docker or compose missing → 409; compose failing → 500 with its output.',
+          'Unknown project → 404; existing project on install → 409; docker or compose missing → 409; compose failing → 500 with its output. ' +
+          'Runs as an operation (`app.deploy`; header `LWS-Operation`, `Prefer: respond-async` → 202; its log holds compose’s output); cancelling it stops compose.',
       },
     },
   )
+
+  /**
+   * The deploy itself, as the work of its operation: its steps are the
+   * progress, compose's output the log. A cancel stops compose in the
+   * container; the short file writes before it run to their end (a file
+   * half written is worse than one written), and the next step does not start.
+   */
+  async function deploy(
+    op: OpContext,
+    zone: ZoneHandle,
+    id: string,
+    body: DeployBody,
+    action: ComposeAction,
+    project: string,
+    text: string | undefined,
+    spec: ComposeSpec | undefined,
+  ) {
+    const t0 = performance.now()
+    let autoStart: boolean | null = null
+    const setAutostart = action === 'install' ? (body.auto_start ?? false) : body.auto_start
+    const changesAutostart = setAutostart !== undefined && (action === 'install' || action === 'update') && !(action === 'install' && !setAutostart)
+    const total = (text !== undefined && spec ? 1 : 0) + (changesAutostart ? 1 : 0) + 1
+    let done = 0
+    const begin = (step: string) => {
+      op.throwIfCancelled()
+      op.progress({ done: done++, total, step })
+      op.log(step)
+    }
+
+    if (text !== undefined && spec) {
+      begin(`write ${APPS_DIR}/${project}/${COMPOSE_FILE}`)
+      await write(zone, id, project, COMPOSE_FILE, text, action === 'install' ? 'new' : 'existing')
+    }
+    if (setAutostart !== undefined && (action === 'install' || action === 'update')) {
+      if (setAutostart) {
+        begin(`write ${APPS_DIR}/${project}/${AUTOSTART_FILE} (auto_start)`)
+        // The override needs the service names: from this request's file, else from the deployed one.
+        const services = spec ?? (await deployedSpec(zone, id, project))
+        await write(zone, id, project, AUTOSTART_FILE, autostartOverride(services), 'existing')
+      } else if (action !== 'install') {
+        // (a new project has no override to remove)
+        begin('remove the auto_start override')
+        check(c, zone, id, 'remove auto_start override', await runIn(c, zone, id, removeAutostartScript(project), { timeoutMs: WRITE_TIMEOUT_MS }), project)
+      }
+      autoStart = setAutostart
+    }
+
+    begin(`compose ${action} (project ${project})`)
+    const r = await runIn(c, zone, id, composeScript(project, action, { pull: body.pull, removeVolumes: body.remove_volumes }), {
+      timeoutMs: body.timeout ? body.timeout * 1000 : COMPOSE_TIMEOUT_MS,
+      signal: op.signal,
+    })
+    op.throwIfCancelled()
+    if (r.stdout.trim()) op.log(r.stdout)
+    if (r.stderr.trim()) op.log(withoutMarkers(r.stderr))
+    check(c, zone, id, `compose ${action}`, r, project)
+    return {
+      instance_id: id,
+      ...c.placementOf(zone),
+      action,
+      project,
+      path: `${APPS_DIR}/${project}`,
+      services: spec?.services ?? [],
+      auto_start: action === 'remove' ? false : autoStart,
+      output: r.stdout,
+      duration_ms: Math.round(performance.now() - t0),
+    }
+  }
 
   /** Service names of an already deployed project, read back from the container. */
   async function deployedSpec(zone: ZoneHandle, id: string, project: string): Promise<ComposeSpec> {

@@ -2,7 +2,8 @@
  * POST /lxc/instances/{instance_id}/app/run — `docker run <docker_command...>`
  * inside a container. Each element of `docker_command` is one argument of a
  * fixed script (`"$@"`, ProxmoxClient.execScript) and reaches docker byte for
- * byte, never re-split and never interpreted by a shell.
+ * byte, never re-split and never interpreted by a shell. It runs as an
+ * operation (`app.run`): its log holds docker's output, not its arguments.
  */
 import { randomBytes } from 'node:crypto'
 import { refusalOf, runIn, withoutMarkers } from '../container.ts'
@@ -74,36 +75,45 @@ export function runRoute(c: AppContext) {
 
   return new c.Elysia({ name: 'app-run' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/run',
-    async ({ zone, vmid: id, body }) => {
+    async (ctx) => {
+      const { zone, vmid: id, body } = ctx
       body.docker_command.forEach((a, i) => {
         if (a.includes('\0')) throw new E.BadRequestError(`docker_command[${i}]: contains a NUL byte`)
       })
-      const cidFile = `/tmp/lws-run-${randomBytes(8).toString('hex')}.cid`
-      const t0 = performance.now()
-      const r = await runIn(c, zone, id, runScript(body.docker_command, cidFile), { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000 })
-      const { stderr, cid } = splitCid(r.stderr)
-      const truncated = c.proxmox.wasTruncated(r)
-      if (r.exitCode !== 0) {
-        const refusal = refusalOf(c, id, r) // docker missing → 409
-        if (refusal) throw refusal
-        throw runFailed(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode, truncated)
-      }
-      return {
-        instance_id: id,
-        ...c.placementOf(zone),
-        container_id: cid,
-        output: r.stdout,
-        stderr,
-        exit_code: r.exitCode,
-        truncated,
-        duration_ms: Math.round(performance.now() - t0),
-      }
+      return c.ops.run(ctx, { kind: 'app.run', ...c.placementOf(zone), resources: { instances: [id] } }, async (op) => {
+        const cidFile = `/tmp/lws-run-${randomBytes(8).toString('hex')}.cid`
+        const t0 = performance.now()
+        // The arguments stay out of the log (they may carry secrets, `-e PASSWORD=...`); the output goes in.
+        op.progress({ step: 'docker run' })
+        const r = await runIn(c, zone, id, runScript(body.docker_command, cidFile), { timeoutMs: (body.timeout ?? DEFAULT_TIMEOUT_S) * 1000, signal: op.signal })
+        op.throwIfCancelled()
+        const { stderr, cid } = splitCid(r.stderr)
+        const truncated = c.proxmox.wasTruncated(r)
+        if (r.stdout.trim()) op.log(r.stdout)
+        if (stderr.trim()) op.log(withoutMarkers(stderr))
+        op.log(`docker run exited with code ${r.exitCode}${cid ? ` (container ${cid.slice(0, 12)})` : ''}`)
+        if (r.exitCode !== 0) {
+          const refusal = refusalOf(c, id, r) // docker missing → 409
+          if (refusal) throw refusal
+          throw runFailed(id, cid, r.stdout, withoutMarkers(stderr), r.exitCode, truncated)
+        }
+        return {
+          instance_id: id,
+          ...c.placementOf(zone),
+          container_id: cid,
+          output: r.stdout,
+          stderr,
+          exit_code: r.exitCode,
+          truncated,
+          duration_ms: Math.round(performance.now() - t0),
+        }
+      })
     },
     {
       instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
+      response: { 200: sch.response, ...c.ops.responses(), ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
       detail: {
         tags: ['app'],
         summary: 'Run a Docker container',
@@ -111,7 +121,8 @@ export function runRoute(c: AppContext) {
           'Runs `docker run <docker_command...>` inside the LXC container, e.g. `["-d", "-p", "80:80", "nginx"]`. Every element is passed as exactly one argument. ' +
           'Answers with the new container’s id and docker’s output. Docker’s own failure → 500 `COMMAND_EXIT_NONZERO` with its stderr in `details` and its exit code in `return_code`; ' +
           'docker not installed → 409; container stopped → 409; unknown container → 404. ' +
-          'stdout and stderr are each kept up to `api.max_output_bytes`; the rest is dropped and `truncated` is true.',
+          'stdout and stderr are each kept up to `api.max_output_bytes`; the rest is dropped and `truncated` is true. ' +
+          'Runs as an operation (`app.run`; header `LWS-Operation`, `Prefer: respond-async` → 202); cancelling it stops the command.',
       },
     },
   )

@@ -8,11 +8,19 @@
  *   package manager installs Docker and compose, the service is enabled and
  *   started, and `docker version` verifies it.
  * - `dry_run: true` answers with the exact commands without running them.
+ * - It runs as an operation (`app.setup`, on the container): `progress` counts
+ *   the steps, their commands and output are its log, cancel stops the
+ *   current step in the container. The answer is the JSON body (plus
+ *   `LWS-Operation`), or 202 with the operation under `Prefer: respond-async`.
  * - `Accept: text/event-stream` (or `stream: true`) streams progress as
- *   Server-Sent Events (`step`, `log`, then `result` or `error`); the
- *   installation goes on even if the client goes away.
+ *   Server-Sent Events (`step`, `log`, then `result` or `error`) as the
+ *   operation runs; a client that goes away ends only its stream, the
+ *   installation goes on (GET /operations/{id} has its outcome).
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
+import type { Channel } from '../../../src/http/sse.ts'
+import type { HandlerContext, RunSpec } from '../../../src/operations/http.ts'
+import type { OpContext } from '../../../src/operations/service.ts'
 import type { FeatureOptions } from '../../../src/proxmox/options.ts'
 import type { ExecResult } from '../../../src/proxmox/schemas.ts'
 import { runIn, streamIn } from '../container.ts'
@@ -76,10 +84,23 @@ export function setupSchemas(c: AppContext) {
 
 type StepResult = { name: string; where: 'host' | 'container'; command: string; exit_code: number | null; duration_ms: number | null }
 
+type Planned = { name: string; where: 'host' | 'container'; command: string; step?: Step }
+
+/** Where a running setup reports: the operation (progress, log) and, for a streamed answer, its events. */
 interface Reporter {
-  step(s: { name: string; where: 'host' | 'container'; command: string }): void
+  /** Step `done + 1` of `total` begins. */
+  step(p: Planned, done: number, total: number): void
+  /** Output (commands and what they printed), in chunks that may split lines. */
   log(text: string): void
+  /** The end of a step's output: a partial last line becomes a log line. */
+  flush(): void
 }
+
+/** `Prefer: respond-async` (RFC 7240; several preferences may share a header). */
+const prefersAsync = (request: Request) =>
+  (request.headers.get('prefer') ?? '')
+    .split(/[,;]/)
+    .some((p) => p.trim().toLowerCase() === 'respond-async')
 
 export function setupRoute(c: AppContext) {
   const sch = setupSchemas(c)
@@ -103,14 +124,40 @@ export function setupRoute(c: AppContext) {
     }
   }
 
-  async function perform(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean, report?: Reporter) {
+  /** The reporter of an operation; with `events`, every step and output chunk is also an SSE event. */
+  function reporterOf(op: OpContext, events?: Channel<Uint8Array>): Reporter {
+    const writer = op.logWriter()
+    return {
+      step(p, done, total) {
+        op.progress({ done, total, step: p.name })
+        events?.send(sseEvent(JSON.stringify(p), 'step'))
+      },
+      log(text) {
+        writer.write(text)
+        events?.send(sseEvent(text.replace(/\n$/, ''), 'log'))
+      },
+      flush: () => writer.flush(),
+    }
+  }
+
+  /**
+   * The installation, as the work of its operation. `streamed`: step output
+   * is read as it comes (the stream share), for an SSE answer; otherwise each
+   * step runs as one command (the long share) and its output is logged at its end.
+   */
+  async function perform(op: OpContext, zone: ZoneHandle, id: string, pkg: string, dryRun: boolean, report: Reporter, streamed: boolean) {
     // One budget for the whole installation (api.task_timeout), not one per step: the client waits for all of them.
     const budget = new c.time.Deadline(c.config.taskTimeoutMs)
-    const st = await zone.pve.containerStatus(id)
+    const { signal } = op
+    // Reads stop on cancel through the view; commands in the container through `signal`.
+    const pve = zone.pve.with({ signal })
+    op.progress({ step: 'check the container and what is installed' })
+    const st = await pve.containerStatus(id)
     if (st.status !== 'running') throw new E.ConflictError(`container ${id} is ${st.status}; start it first`)
 
-    const probeNow = async (): Promise<Probe> => parseProbe((await runIn(c, zone, id, PROBE_SCRIPT, { timeoutMs: c.config.commandTimeoutMs })).stdout)
-    const [probe, cfg] = await Promise.all([probeNow(), zone.pve.containerConfig(id, { current: true })])
+    const probeNow = async (): Promise<Probe> => parseProbe((await runIn(c, zone, id, PROBE_SCRIPT, { timeoutMs: c.config.commandTimeoutMs, signal })).stdout)
+    const [probe, cfg] = await Promise.all([probeNow(), pve.containerConfig(id, { current: true })])
+    op.throwIfCancelled()
     const features = { ...(cfg.features ?? {}) }
     const featuresOk = Object.entries(DOCKER_FEATURES).every(([k, v]) => features[k] === v)
     const warnings: string[] = []
@@ -152,7 +199,7 @@ export function setupRoute(c: AppContext) {
     for (const k of ['fuse', 'mknod', 'force_rw_sys'] as const) if (features[k] !== undefined) wanted[k] = features[k] === '1'
     if (features.mount) wanted.mount = features.mount.split(';').filter(Boolean)
     const featureText = c.proxmox.featuresText(wanted)
-    const plan: Array<{ name: string; where: 'host' | 'container'; command: string; step?: Step }> = []
+    const plan: Planned[] = []
     if (!featuresOk) {
       plan.push({ name: 'set the container features Docker needs', where: 'host', command: `pct set ${id} --features ${featureText}` })
       plan.push({ name: 'restart the container to apply them', where: 'host', command: `pct reboot ${id}` })
@@ -181,10 +228,13 @@ export function setupRoute(c: AppContext) {
     let output = ''
     const log = (text: string) => {
       if (output.length < MAX_LOG) output += text
-      report?.log(text)
+      report.log(text)
     }
-    const begin = (p: { name: string; where: 'host' | 'container'; command: string }) => {
-      report?.step(p)
+    const begin = (p: Planned) => {
+      // A step that has not started yet is not started after a cancel (pct set and pct reboot take no signal: they run to their end).
+      op.throwIfCancelled()
+      report.flush()
+      report.step(p, steps.length, plan.length)
       log(`${p.where === 'host' ? '[host] ' : ''}$ ${p.command.replaceAll('\n', '\n  ')}\n`)
     }
 
@@ -208,12 +258,16 @@ export function setupRoute(c: AppContext) {
       begin(p)
       const s0 = performance.now()
       const left = budget.leftMs(1)
-      const r = await (report ? runStreamed(zone, id, stepScript(step), left, log) : runIn(c, zone, id, stepScript(step), { timeoutMs: left })).catch((e) => {
+      const r = await (streamed ? runStreamed(zone, id, stepScript(step), left, log, signal) : runIn(c, zone, id, stepScript(step), { timeoutMs: left, signal })).catch((e) => {
+        op.throwIfCancelled()
         if (!(e instanceof E.HostTimeoutError)) throw e
         throw new E.LwsError(504, 'Host timeout', `${zone.label}: app setup did not finish within api.task_timeout (${c.config.taskTimeoutMs / 1000} s); step '${step.name}' was stopped`, 1)
       })
-      if (!report) log(r.stdout)
+      // Stopped by a cancel: its exit code says nothing about the step.
+      op.throwIfCancelled()
+      if (!streamed) log(r.stdout)
       if (r.stderr.trim()) log(r.stderr)
+      report.flush()
       steps.push({ name: p.name, where: p.where, command: p.command, exit_code: r.exitCode, duration_ms: Math.round(performance.now() - s0) })
       if (r.exitCode !== 0) {
         if (step.fatal) {
@@ -224,6 +278,7 @@ export function setupRoute(c: AppContext) {
       }
     }
 
+    op.progress({ done: steps.length, step: 'check the installation' })
     const after = await probeNow()
     if (!after.docker) throw new SetupFailedError(id, 'verify', 1, steps, output, 'docker is still not found after the installation')
     return {
@@ -244,8 +299,8 @@ export function setupRoute(c: AppContext) {
   }
 
   /** A step through the streaming executor: its output reaches `onText` as it comes. */
-  async function runStreamed(zone: ZoneHandle, id: string, script: string, timeoutMs: number, onText: (t: string) => void): Promise<ExecResult> {
-    const h = await streamIn(c, zone, id, script)
+  async function runStreamed(zone: ZoneHandle, id: string, script: string, timeoutMs: number, onText: (t: string) => void, signal: AbortSignal): Promise<ExecResult> {
+    const h = await streamIn(c, zone, id, script, signal)
     const limit = c.time.timer(timeoutMs, () => h.kill())
     const stderr = drain(h.stderr)
     const decoder = new TextDecoder()
@@ -264,40 +319,67 @@ export function setupRoute(c: AppContext) {
     return { stdout, stderr: await stderr, exitCode }
   }
 
-  /** The SSE answer: progress events as they happen; the installation runs to its end even if the client goes away. */
-  function streamed(zone: ZoneHandle, id: string, pkg: string, dryRun: boolean): Response {
+  /**
+   * The SSE answer: the operation's steps and output as events while it
+   * runs, then `result` or `error`. Answers once the operation is accepted
+   * (its id is the `LWS-Operation` header); a client that goes away ends its
+   * stream, not the operation. Errors before that (a malformed
+   * Idempotency-Key, LWS shutting down) are the usual JSON errors.
+   */
+  async function streamed(ctx: HandlerContext, spec: RunSpec, run: (op: OpContext, events: Channel<Uint8Array>) => Promise<unknown>): Promise<Response> {
     const events = c.sse.channel<Uint8Array>()
-    const reporter: Reporter = {
-      step: (s) => events.send(sseEvent(JSON.stringify(s), 'step')),
-      log: (text) => events.send(sseEvent(text.replace(/\n$/, ''), 'log')),
+    const headers: Record<string, string> = {}
+    let accepted!: () => void
+    const known = new Promise<void>((resolve) => (accepted = resolve))
+    // ops.run names the operation in a header as soon as it is accepted: that is when the stream can start.
+    const set: HandlerContext['set'] = {
+      headers: new Proxy(headers, {
+        set(target, name, value) {
+          target[String(name)] = String(value)
+          if (name === 'lws-operation') accepted()
+          return true
+        },
+      }),
     }
-    perform(zone, id, pkg, dryRun, reporter)
-      .then((result) => events.send(sseEvent(JSON.stringify(result), 'result')))
-      .catch((e) => {
-        const err = e instanceof E.LwsError ? e : new E.InternalError()
-        if (!(e instanceof E.LwsError)) c.log.error('app setup failed', { instance_id: id, error: String((e as Error)?.message ?? e) })
-        events.send(sseEvent(JSON.stringify({ status_code: err.status, ...err.toBody() }), 'error'))
-      })
+    const answer = c.ops.run({ request: ctx.request, body: ctx.body, set }, spec, (op) => run(op, events))
+    answer
+      .then(
+        (result) => {
+          // 202: the wait ended because the client left; there is no one to tell.
+          if (set.status !== 202) events.send(sseEvent(JSON.stringify(result), 'result'))
+        },
+        (e) => {
+          const err = e instanceof E.LwsError ? e : new E.InternalError()
+          if (!(e instanceof E.LwsError)) c.log.error('app setup failed', { error: String((e as Error)?.message ?? e) })
+          events.send(sseEvent(JSON.stringify({ status_code: err.status, ...err.toBody() }), 'error'))
+        },
+      )
       .finally(() => events.close())
-    return new Response(c.sse.streamBody(events), { headers: SSE_HEADERS })
+    await Promise.race([known, answer])
+    return new Response(c.sse.streamBody(events), { headers: { ...SSE_HEADERS, ...headers } })
   }
 
   return new c.Elysia({ name: 'app-setup' }).use(c.instance).post(
     '/lxc/instances/:instance_id/app/setup',
-    async ({ zone, vmid: id, body, request }) => {
+    async (ctx) => {
+      const { zone, vmid: id, body, request } = ctx
       const pkg = body.package_name ?? 'docker'
       if (!(SUPPORTED_PACKAGES as readonly string[]).includes(pkg)) {
         throw new E.BadRequestError(`package_name: ${JSON.stringify(pkg.slice(0, 60))} is not supported (supported: ${SUPPORTED_PACKAGES.join(', ')})`)
       }
-      // A Response skips response validation; the schema documents the JSON form.
-      if (body.stream || wantsEventStream(request)) return streamed(zone, id, pkg, body.dry_run ?? false) as never
-      return perform(zone, id, pkg, body.dry_run ?? false)
+      const dryRun = body.dry_run ?? false
+      const spec: RunSpec = { kind: 'app.setup', ...c.placementOf(zone), resources: { instances: [id] } }
+      // A Response skips response validation; the schema documents the JSON form. Prefer: respond-async wins: 202 with the operation.
+      if ((body.stream || wantsEventStream(request)) && !prefersAsync(request)) {
+        return (await streamed(ctx, spec, (op, events) => perform(op, zone, id, pkg, dryRun, reporterOf(op, events), true))) as never
+      }
+      return c.ops.run(ctx, spec, (op) => perform(op, zone, id, pkg, dryRun, reporterOf(op), false))
     },
     {
       instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
+      response: { 200: sch.response, ...c.ops.responses(), ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
       detail: {
         tags: ['app'],
         summary: 'Install Docker in a container',
@@ -307,7 +389,9 @@ export function setupRoute(c: AppContext) {
           'Docker and compose are installed with the container’s package manager (Debian/Ubuntu: apt `docker.io` + compose; Alpine: apk `docker docker-cli-compose`), ' +
           'the service is enabled and started, and `docker version` verifies it. The answer holds every command with its exit code and the installation log. ' +
           'A failing step → 500 with its exit code and output. `dry_run: true` only lists the commands. ' +
-          'With `Accept: text/event-stream` (or `stream: true`) progress is streamed as Server-Sent Events: `step` (JSON), `log` (output lines), then `result` (this answer) or `error` (an error body with `status_code`).',
+          'With `Accept: text/event-stream` (or `stream: true`) progress is streamed as Server-Sent Events: `step` (JSON), `log` (output lines), then `result` (this answer) or `error` (an error body with `status_code`). ' +
+          'It runs as an operation (`app.setup`; header `LWS-Operation`): its `progress` counts the steps and its log holds every command and its output; a client that disconnects does not stop it. ' +
+          '`Prefer: respond-async` → 202 with the operation. Cancelling it (DELETE /operations/{id}) stops the running step in the container.',
       },
     },
   )

@@ -3,6 +3,10 @@
  * container. The command is one argument of `sh -c` inside the container
  * (pct exec ... -- sh -c <command>), so shell syntax works there and never on
  * the host.
+ *
+ * It runs as an operation (`lxc.exec`) on the container: a caller that
+ * disconnects does not stop it (only the operation's signal reaches the
+ * command), and cancelling the operation kills the command.
  */
 import type { LxcContext } from '../context.ts'
 
@@ -56,27 +60,32 @@ export function execRoute(c: LxcContext) {
 
   return new c.Elysia({ name: 'lxc-exec' }).use(c.instance).post(
     '/lxc/instances/:instance_id/exec',
-    async ({ zone, vmid: id, body }) => {
-      const t0 = performance.now()
-      const r = await zone.pve.exec(id, body.command, { timeoutMs: body.timeout !== undefined ? body.timeout * 1000 : c.config.commandTimeoutMs })
-      const truncated = c.proxmox.wasTruncated(r)
-      if (r.exitCode !== 0) throw exitError(id, r, truncated)
-      return {
-        instance_id: id,
-        ...c.placementOf(zone),
-        output: r.stdout,
-        stdout: r.stdout,
-        stderr: r.stderr,
-        exit_code: r.exitCode,
-        truncated,
-        duration_ms: Math.round(performance.now() - t0),
-      }
+    (ctx) => {
+      const { zone, vmid: id, body } = ctx
+      return c.ops.run(ctx, { kind: 'lxc.exec', ...c.placementOf(zone), resources: { instances: [id] }, mayCancel: true }, async (op) => {
+        const t0 = performance.now()
+        const r = await zone.pve.exec(id, body.command, { timeoutMs: body.timeout !== undefined ? body.timeout * 1000 : c.config.commandTimeoutMs, signal: op.signal })
+        op.throwIfCancelled()
+        const truncated = c.proxmox.wasTruncated(r)
+        op.log(`exit code ${r.exitCode}; stdout ${r.stdout.length} characters, stderr ${r.stderr.length}${truncated ? ' (truncated)' : ''}`)
+        if (r.exitCode !== 0) throw exitError(id, r, truncated)
+        return {
+          instance_id: id,
+          ...c.placementOf(zone),
+          output: r.stdout,
+          stdout: r.stdout,
+          stderr: r.stderr,
+          exit_code: r.exitCode,
+          truncated,
+          duration_ms: Math.round(performance.now() - t0),
+        }
+      })
     },
     {
       instance: 'body',
       params: c.s.InstanceIdParams,
       body: sch.body,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 502, 504), 500: sch.failed },
+      response: { 200: sch.response, ...c.ops.responses(), ...c.s.errors(400, 401, 404, 409, 422, 502, 503, 504), 500: sch.failed },
       detail: {
         tags: ['lxc'],
         summary: 'Run a command in a container',

@@ -7,7 +7,8 @@ import type { Static } from '@sinclair/typebox'
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import type { SetConfigChanges } from '../../../src/proxmox/options.ts'
 import type { ContainerConfig } from '../../../src/proxmox/schemas.ts'
-import { bulk, uniqueIds } from '../bulk.ts'
+import type { OpContext } from '../../../src/operations/service.ts'
+import { bulkOperation, uniqueIds } from '../bulk.ts'
 import type { LxcContext } from '../context.ts'
 
 const MAX_MIB = 268_435_456
@@ -55,16 +56,17 @@ export function scaleRoute(c: LxcContext) {
   const sch = scaleSchemas(c)
   return new c.Elysia({ name: 'lxc-scale' }).post(
     '/lxc/instances/scale',
-    ({ body }) => {
+    (ctx) => {
+      const { body } = ctx
       if ([body.memory, body.swap, body.cpulimit, body.cpucores, body.storage_size].every((v) => v === undefined)) {
         throw new c.errors.BadRequestError('give at least one of memory, swap, cpulimit, cpucores, storage_size', 'VALIDATION_FAILED')
       }
       const zone = c.zones.resolve(body.region, body.az)
-      return bulk(c, uniqueIds(c, body.instance_ids), (id) => scaleOne(c, zone, id, body))
+      return bulkOperation(c, ctx, 'lxc.scale', zone, uniqueIds(body.instance_ids), (op, id) => scaleOne(c, op, zone, id, body))
     },
     {
       body: sch.body,
-      response: { 200: sch.response, ...c.s.errors(400, 401, 404, 409, 500, 502, 504) },
+      response: { 200: sch.response, ...c.ops.responses(), ...c.s.errors(400, 401, 404, 409, 422, 500, 502, 503, 504) },
       detail: {
         tags: ['lxc'],
         summary: 'Scale container resources',
@@ -76,18 +78,22 @@ export function scaleRoute(c: LxcContext) {
   )
 }
 
-async function scaleOne(c: LxcContext, zone: ZoneHandle, id: string, body: Body) {
-  const before = await zone.pve.containerConfig(id, { current: true })
-  const resize = body.storage_size === undefined ? undefined : planResize(c, id, before, body.storage_size)
+async function scaleOne(c: LxcContext, op: OpContext, zone: ZoneHandle, id: string, body: Body) {
+  // The config before is read only to plan an absolute resize (and refuse a shrink before anything changes).
+  const resize = body.storage_size === undefined ? undefined : await planResize(c, id, () => zone.pve.containerConfig(id, { current: true }), body.storage_size)
 
   const changes: SetConfigChanges = {}
   if (body.memory !== undefined) changes.memory = body.memory
   if (body.swap !== undefined) changes.swap = body.swap
   if (body.cpucores !== undefined) changes.cores = body.cpucores
   if (body.cpulimit !== undefined) changes.cpulimit = body.cpulimit
-  if (Object.keys(changes).length) await zone.pve.setConfig(id, changes)
+  if (Object.keys(changes).length) {
+    op.log(`${id}: pct set ${Object.entries(changes).map(([k, v]) => `--${k} ${v}`).join(' ')}`)
+    await zone.pve.setConfig(id, changes)
+  }
   if (resize) {
     try {
+      op.log(`${id}: pct resize rootfs ${resize}`)
       await zone.pve.resize(id, 'rootfs', resize)
     } catch (err) {
       if (!Object.keys(changes).length || !(err instanceof c.errors.LwsError)) throw err
@@ -130,10 +136,11 @@ async function scaleOne(c: LxcContext, zone: ZoneHandle, id: string, body: Body)
  * The `pct resize` size to run, or undefined when the disk already has that
  * size. Shrinking is refused here, before any other change is made.
  */
-function planResize(c: LxcContext, id: string, cfg: ContainerConfig, size: string): string | undefined {
+async function planResize(c: LxcContext, id: string, config: () => Promise<ContainerConfig>, size: string): Promise<string | undefined> {
   const { parseDiskSize, formatDiskSize } = c.proxmox
   if (size.startsWith('+')) return parseDiskSize(size.slice(1)) === 0 ? undefined : size
   const wanted = parseDiskSize(size)!
+  const cfg = await config()
   const current = cfg.rootfs?.bytes
   if (current === undefined) return size
   if (wanted < current) {

@@ -1,9 +1,12 @@
 /**
  * Container snapshots: list (as a tree: each snapshot names its parent),
- * create, delete, roll back.
+ * create, delete, roll back. The changes run as operations on the container.
+ * The snapshot name is checked by the path/body schema (pattern) and by the
+ * Proxmox layer (pattern and reserved names) before its command.
  */
 import type { ZoneHandle } from '../../../src/hosts/registry.ts'
 import type { Snapshot } from '../../../src/proxmox/schemas.ts'
+import { instanceEvent, logOutput } from '../bulk.ts'
 import type { LxcContext } from '../context.ts'
 
 export function snapshotSchemas(c: LxcContext) {
@@ -94,7 +97,7 @@ function view(x: Snapshot) {
 export function snapshotRoutes(c: LxcContext) {
   const sch = snapshotSchemas(c)
   const errs = c.s.errors
-  const name = (raw: string) => c.ids.assertSnapshotName(raw)
+  const change = (kind: string, zone: ZoneHandle, id: string) => ({ kind, ...c.placementOf(zone), resources: { instances: [id] }, mayCancel: false })
   return new c.Elysia({ name: 'lxc-snapshots' })
     .use(c.instance)
     .get(
@@ -118,23 +121,26 @@ export function snapshotRoutes(c: LxcContext) {
     )
     .post(
       '/lxc/instances/:instance_id/snapshots',
-      async ({ zone, vmid: id, body }) => {
-        const snap = name(body.snapshot_name)
-        await zone.pve.snapshot(id, snap, body.description === undefined ? {} : { description: body.description })
-        const made = await find(zone, id, snap)
-        return {
-          output: `snapshot '${snap}' of container ${id} created`,
-          instance_id: id,
-          snapshot_name: snap,
-          ...c.placementOf(zone),
-          ...(made ? { snapshot: view(made) } : {}),
-        }
+      (ctx) => {
+        const { zone, vmid: id, body } = ctx
+        const snap = body.snapshot_name
+        return c.ops.run(ctx, change('lxc.snapshot.create', zone, id), async (op) => {
+          logOutput(op, await zone.pve.snapshot(id, snap, body.description === undefined ? {} : { description: body.description }))
+          const made = await find(zone, id, snap)
+          return {
+            output: `snapshot '${snap}' of container ${id} created`,
+            instance_id: id,
+            snapshot_name: snap,
+            ...c.placementOf(zone),
+            ...(made ? { snapshot: view(made) } : {}),
+          }
+        })
       },
       {
         instance: 'body',
         params: c.s.InstanceIdParams,
         body: sch.createBody,
-        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        response: { 200: sch.actionResponse, ...c.ops.responses(), ...errs(400, 401, 404, 409, 422, 500, 502, 503, 504) },
         detail: {
           tags: ['lxc'],
           summary: 'Create a snapshot',
@@ -144,38 +150,47 @@ export function snapshotRoutes(c: LxcContext) {
     )
     .delete(
       '/lxc/instances/:instance_id/snapshots/:snapshot_name',
-      async ({ zone, vmid: id, params }) => {
-        const snap = name(params.snapshot_name)
-        await zone.pve.delsnapshot(id, snap)
-        return { output: `snapshot '${snap}' of container ${id} deleted`, instance_id: id, snapshot_name: snap, ...c.placementOf(zone) }
+      (ctx) => {
+        const { zone, vmid: id, params } = ctx
+        const snap = params.snapshot_name
+        return c.ops.run(ctx, change('lxc.snapshot.delete', zone, id), async (op) => {
+          logOutput(op, await zone.pve.delsnapshot(id, snap))
+          return { output: `snapshot '${snap}' of container ${id} deleted`, instance_id: id, snapshot_name: snap, ...c.placementOf(zone) }
+        })
       },
       {
         instance: 'query',
         params: sch.snapParams,
         query: c.s.ZoneQuery,
-        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        response: { 200: sch.actionResponse, ...c.ops.responses(), ...errs(400, 401, 404, 409, 422, 500, 502, 503, 504) },
         detail: { tags: ['lxc'], summary: 'Delete a snapshot', description: 'Its children are re-attached to its parent. Unknown snapshot → 404.' },
       },
     )
     .post(
       '/lxc/instances/:instance_id/snapshots/:snapshot_name/rollback',
-      async ({ zone, vmid: id, params, body }) => {
-        const snap = name(params.snapshot_name)
-        await zone.pve.rollback(id, snap, { start: body?.start === true })
-        const st = await zone.pve.containerStatus(id)
-        return {
-          output: `container ${id} rolled back to '${snap}' (${st.status})`,
-          instance_id: id,
-          snapshot_name: snap,
-          ...c.placementOf(zone),
-          status: st.status,
-        }
+      (ctx) => {
+        const { zone, vmid: id, params, body } = ctx
+        const snap = params.snapshot_name
+        const start = body?.start === true
+        return c.ops.run(ctx, change('lxc.snapshot.rollback', zone, id), async (op) => {
+          logOutput(op, await zone.pve.rollback(id, snap, { start }))
+          // pct rollback stops a running container and starts it again only with --start; it exits 0 only when all of that worked.
+          const status = start ? 'running' : 'stopped'
+          instanceEvent(c, op, zone, id, 'rolled_back', status)
+          return {
+            output: `container ${id} rolled back to '${snap}' (${status})`,
+            instance_id: id,
+            snapshot_name: snap,
+            ...c.placementOf(zone),
+            status,
+          }
+        })
       },
       {
         instance: 'body',
         params: sch.snapParams,
         body: sch.rollbackBody,
-        response: { 200: sch.actionResponse, ...errs(400, 401, 404, 409, 500, 502, 504) },
+        response: { 200: sch.actionResponse, ...c.ops.responses(), ...errs(400, 401, 404, 409, 422, 500, 502, 503, 504) },
         detail: {
           tags: ['lxc'],
           summary: 'Roll a container back to a snapshot',

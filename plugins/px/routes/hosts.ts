@@ -49,7 +49,7 @@ async function probe(ctx: PxContext, h: ZoneHandle, timeoutMs: number): Promise<
     entry.proxmox = true
     entry.pve_version = v.version
     entry.kernel = v.kernel
-    entry.pveversion = `pve-manager/${v.version}/${v.repoid}`
+    entry.pveversion = v.pveversion
   } else {
     if (ctx.errors.codeOf(version.reason) === 'PROXMOX_TOOLS_MISSING') entry.proxmox = false
     problem('pveversion', version.reason)

@@ -2,7 +2,8 @@
  * GET /px/templates: container templates on a host (volume ids that work as
  * `image_id`), optionally with what `pveam available` offers. One host
  * command (ProxmoxClient.templateListing).
- * POST /px/templates/download: `pveam download <storage> <template>`.
+ * POST /px/templates/download: `pveam download <storage> <template>`, as an
+ * operation (`px.template.download`) once the storage has been checked.
  */
 import type { PluginContext } from '../../../src/plugins/types.ts'
 import { splitContent, toTemplateEntry } from '../convert.ts'
@@ -46,7 +47,8 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
     )
     .post(
       '/px/templates/download',
-      async ({ body }) => {
+      async (c) => {
+        const { body } = c
         const h = ctx.zones.resolve(body.region, body.az)
         // The storage check doubles as the reachability check: 502/504 quickly, before the download is sent.
         const pve = h.pve.with({ reachMs: PROBE_TIMEOUT.default })
@@ -65,40 +67,48 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
         if (store.enabled === 0 || store.active !== 1) {
           throw new errors.ConflictError(`storage '${body.storage}' is ${store.enabled === 0 ? 'disabled' : 'not active'} on ${h.label}`)
         }
-        const { volid, output, alreadyPresent } = await h.pve.downloadTemplate(body.storage, body.template, { timeoutMs: ctx.config.taskTimeoutMs })
-        // `pveam download` exits 0 even when its task failed (no "upid_exit"
-        // handler, pve-manager `PVE/CLI/pveam.pm`): only a file on the storage proves the download.
-        const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
-        if (!file) {
-          throw new errors.CommandError(
-            h.label,
-            ['pveam', 'download', body.storage, body.template],
+        const spec = { kind: 'px.template.download', ...ctx.placementOf(h), resources: { storages: [body.storage], templates: [body.template] }, total: 2 }
+        return ctx.ops.run(c, spec, async (op) => {
+          op.progress({ done: 0, step: `pveam download ${body.storage} ${body.template}` })
+          // A cancel stops pveam on the host (op.signal).
+          const { volid, output, alreadyPresent } = await h.pve.downloadTemplate(body.storage, body.template, { timeoutMs: ctx.config.taskTimeoutMs, signal: op.signal })
+          if (output.trim()) op.log(output)
+          op.progress({ done: 1, step: `check ${volid} on storage '${body.storage}'` })
+          // `pveam download` exits 0 even when its task failed (no "upid_exit"
+          // handler, pve-manager `PVE/CLI/pveam.pm`): only a file on the storage proves the download.
+          const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
+          if (!file) {
+            throw new errors.CommandError(
+              h.label,
+              ['pveam', 'download', body.storage, body.template],
+              output,
+              `pveam download reported success, but ${volid} is not on storage '${body.storage}'`,
+              0,
+            )
+          }
+          return {
+            region: h.zone.region,
+            az: h.zone.az,
+            host: h.zone.host,
+            node,
+            storage: body.storage,
+            template: body.template,
+            image_id: volid,
+            size_bytes: file.size,
+            already_present: alreadyPresent,
             output,
-            `pveam download reported success, but ${volid} is not on storage '${body.storage}'`,
-            0,
-          )
-        }
-        return {
-          region: h.zone.region,
-          az: h.zone.az,
-          host: h.zone.host,
-          node,
-          storage: body.storage,
-          template: body.template,
-          image_id: volid,
-          size_bytes: file.size,
-          already_present: alreadyPresent,
-          output,
-        }
+          }
+        })
       },
       {
         body: s.DownloadBody,
-        response: { 200: s.DownloadResponse, ...ctx.schemas.errorResponses(400, 401, 404, 409, 500, 502, 504) },
+        response: { 200: s.DownloadResponse, ...ctx.ops.responses(), ...ctx.schemas.errorResponses(400, 401, 404, 409, 500, 502, 504) },
         detail: {
           tags: ['px'],
           summary: 'Download a container template',
           description:
-            'Runs `pveam download <storage> <template>` (a name from `GET /px/templates?available=true`) and checks that the file arrived, since pveam exits 0 even when the download failed. Answers with the new `image_id`.',
+            'Runs `pveam download <storage> <template>` (a name from `GET /px/templates?available=true`) and checks that the file arrived, since pveam exits 0 even when the download failed. Answers with the new `image_id`. ' +
+            'The storage is checked first (400/404/409 at once); the download runs as an operation (`px.template.download`; header `LWS-Operation`, `Prefer: respond-async` → 202). Cancelling it stops `pveam` on the host.',
         },
       },
     )

@@ -11,7 +11,8 @@ export function discoveryRoute(c: SecContext) {
     '/sec/discovery',
     async ({ query }) => {
       const zone = c.zones.resolve(query.region, query.az)
-      const vmid = query.lxc_id === undefined ? undefined : c.ids.assertVmid(query.lxc_id, 'lxc_id')
+      // lxc_id is checked by the query schema (and again by the Proxmox layer).
+      const vmid = query.lxc_id
       const run = new Discovery(c, query.timeout ?? DISCOVERY_TIMEOUT.default)
       // Addresses first (an unknown or stopped container fails the request before any sweep).
       const [hostAddrs, ctAddrs] = await Promise.all([

@@ -33,6 +33,18 @@ export interface LxcEnv {
   post<T = any>(path: string, body: unknown): Promise<{ status: number; body: T }>
   get<T = any>(path: string): Promise<{ status: number; body: T }>
   del<T = any>(path: string): Promise<{ status: number; body: T }>
+  /** Any call with headers (Prefer, Idempotency-Key): status, parsed body and the answer's headers. */
+  send<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer<T>>
+  /** Polls GET /operations/{id} until `pred` holds (or the time is up) and returns the last one seen. */
+  untilOp(id: string, pred: (op: any) => boolean, timeoutMs?: number): Promise<any>
+  /** The host commands (argv) that ran for the request with this X-Request-Id, in the order they ended. */
+  commandsOf(requestId: string | null): string[][]
+}
+
+export interface Answer<T = any> {
+  status: number
+  body: T
+  headers: Headers
 }
 
 /**
@@ -70,6 +82,31 @@ ${opts.extra ?? ''}
     post: (path, body) => call('POST', path, body),
     get: (path) => call('GET', path),
     del: (path) => call('DELETE', path),
+    async send(method, path, body, headers = {}) {
+      const res =
+        body === undefined
+          ? await app.request(`/api/v1${path}`, { method, headers })
+          : await app.json(`/api/v1${path}`, body, { method, headers })
+      const text = await res.text()
+      let parsed: any = text
+      try {
+        parsed = JSON.parse(text)
+      } catch {}
+      return { status: res.status, body: parsed, headers: res.headers }
+    },
+    async untilOp(id, pred, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const { body } = await call('GET', `/operations/${id}`)
+        if (pred(body) || Date.now() > deadline) return body
+        await Bun.sleep(50)
+      }
+    },
+    commandsOf(requestId) {
+      return app.log.lines
+        .filter((l: any) => (l.msg === 'host command' || l.msg === 'host command failed') && requestId !== null && l.request_id === requestId)
+        .map((l: any) => l.argv as string[])
+    },
   }
   return env
 }

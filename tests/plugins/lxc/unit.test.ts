@@ -129,9 +129,10 @@ describe('create recovery paths (fake host)', () => {
     const { post } = await appWith(fake)
     const res = await post('/lxc/instances', { image_id: IMAGE, count: 3, hostname: 'p' })
     expect(res.status).toBe(200)
+    // The hostnames asked for (no status read after start: PVE names a container by its hostname).
     expect(res.body.instances.map((x: any) => [x.instance_id, x.hostname])).toEqual([
-      ['17000', 'CT17000'],
-      ['17002', 'CT17002'],
+      ['17000', 'p-1'],
+      ['17002', 'p-3'],
     ])
     expect(res.body.errors).toEqual([
       expect.objectContaining({ hostname: 'p-2', instance_id: '17001', status_code: 500, details: 'unable to create CT 17001 - no space left on device' }),
