@@ -103,5 +103,5 @@ export function stepScript(step: Step): string {
   return `{\n${step.command}\n} 2>&1`
 }
 
-/** Container features Docker needs (facts §6.1: nesting, keyctl). */
+/** Container features Docker needs: nesting and keyctl (the `features` property of pve-container `src/PVE/LXC/Config.pm`; `pct create` adds neither by itself). */
 export const DOCKER_FEATURES = { nesting: '1', keyctl: '1' } as const

@@ -102,9 +102,10 @@ describe('fair shares', () => {
     const usual = [(await timedList()).ms, (await timedList()).ms, (await timedList()).ms].sort((a, b) => a - b)[1]!
     h1.setDelay('pct', 30.1, 'exec')
     const zone = app.zones.resolve('eu-south-1', 'az1')
-    // 3 long channels run, 16 wait, the 20th is refused.
-    const execs = Array.from({ length: 20 }, () =>
-      app.json('/api/v1/lxc/instances/100/exec', { command: 'true', region: 'eu-south-1', az: 'az1' }).then(async (r) => ({
+    // 3 long channels run, 16 wait, the 20th is refused. One container each: changes on one container
+    // would wait their turn as operations, before any channel.
+    const execs = Array.from({ length: 20 }, (_, i) =>
+      app.json(`/api/v1/lxc/instances/${100 + i}/exec`, { command: 'true', region: 'eu-south-1', az: 'az1' }).then(async (r) => ({
         status: r.status,
         retryAfter: r.headers.get('retry-after'),
         body: (await r.json()) as { code: string },

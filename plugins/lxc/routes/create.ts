@@ -342,7 +342,7 @@ async function launch(c: LxcContext, op: OpContext, zone: ZoneHandle, vmid: numb
   op.log(`CT ${id} created and started`)
   return {
     instance_id: id,
-    // What PVE names a container without a hostname (facts §3): no status read needed.
+    // What PVE names a container without a hostname, CT<vmid> (pve-container src/PVE/API2/LXC.pm, create_vm): no status read needed.
     hostname: plan.hostname ?? `CT${id}`,
     // pct start exited 0.
     status: 'running',

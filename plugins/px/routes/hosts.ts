@@ -71,8 +71,10 @@ export function hostsRoutes(ctx: PxContext) {
     async ({ query }) => {
       const timeoutMs = query.timeout_ms ?? PROBE_TIMEOUT.default
       const handles = ctx.zones.list(query.region)
-      // probe() catches its own failures; the outer deadline also covers a
-      // command queued behind busy channels, which no executor timeout does.
+      // probe() catches its own failures, and every command's timeout already
+      // covers queueing for a channel and connecting (src/exec/ssh.ts `run`,
+      // src/exec/shares.ts); the outer deadline only bounds the whole probe,
+      // so one host never holds the list past timeout_ms plus slack.
       const settled = await Promise.allSettled(handles.map((h) => ctx.time.withDeadline(probe(ctx, h, timeoutMs), timeoutMs + 2 * SLACK_MS)))
       const hosts = settled.map((r, i) => (r.status === 'fulfilled' ? r.value : unanswered(ctx, handles[i]!, r.reason)))
       return { hosts, total: hosts.length, reachable: hosts.filter((x) => x.reachable).length, timeout_ms: timeoutMs }

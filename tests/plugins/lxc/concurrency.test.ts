@@ -58,7 +58,7 @@ describe('locked container', () => {
     expect(made.status).toBe(200)
     id = made.body.instances[0].instance_id
     env.track('az1', id)
-    // What a running vzdump leaves in the config (facts §0.4).
+    // What a running vzdump leaves in the config: lock 'backup' (pve-container src/PVE/VZDump/LXC.pm; lock names in src/PVE/LXC/Config.pm).
     const r = await env.h1.exec(['sed', '-i', '1i lock: backup', lockFile()])
     expect(r.exitCode).toBe(0)
 

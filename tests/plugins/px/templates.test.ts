@@ -164,7 +164,7 @@ describe('POST /px/templates/download', () => {
     await onHost(f.h1, ['mkdir', '-p', `${CACHE}/${UBUNTU24}`])
     try {
       const direct = await f.h1.exec(['pveam', 'download', 'local', UBUNTU24])
-      expect(direct.exitCode).toBe(0) // facts §14.4: exit 0 even though the task failed
+      expect(direct.exitCode).toBe(0) // exit 0 even though the task failed: pveam download has no upid_exit handler (pve-manager PVE/CLI/pveam.pm)
       expect(direct.stderr.trim()).not.toBe('')
 
       const res = await f.s.json('/api/v1/px/templates/download', { az: 'az1', storage: 'local', template: UBUNTU24 })
