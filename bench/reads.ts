@@ -12,7 +12,7 @@
 import { SshExecutor } from '../src/exec/ssh.ts'
 import { KEY } from '../tests/http/harness.ts'
 import { startTestHosts, TEST_PORT, type TestHost } from '../tests/pvehost/host.ts'
-import { azEntry } from '../tests/support/plugin-env.ts'
+import { regionsYaml } from '../tests/support/plugin-env.ts'
 import { countingApp } from '../tests/plugins/px/counting.ts'
 
 const N = Number(process.env.BENCH_N || 30)
@@ -49,13 +49,7 @@ try {
 
   const app = await countingApp(`
 api_key: ${KEY}
-regions:
-  eu-south-1:
-    availability_zones:
-      az1: ${azEntry(h1)}
-  eu-central-1:
-    availability_zones:
-      az2: ${azEntry(h2)}
+${regionsYaml(h1, h2)}
 `)
   const endpoints = [
     '/px/status?az=az1',

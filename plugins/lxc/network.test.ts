@@ -1,26 +1,7 @@
 /** The create request's network fields → net0 of each container (host-address rules: src/net/ipv4.ts). */
 import { describe, expect, test } from 'bun:test'
-import { parseConfigText, resolveConfig } from '../../src/config/load.ts'
-import { memoryLogger } from '../../src/log.ts'
-import { createPluginContext } from '../../src/plugins/context.ts'
-import { lxcContext } from './context.ts'
 import { buildNetworks, prefixLength } from './network.ts'
-
-const YAML = `
-start_vmid: 17000
-regions:
-  r1:
-    availability_zones:
-      a1: { host: 127.0.0.1, local: true, node: pve1 }
-instance_sizes:
-  small: { memory: 256, storage: "local-lvm:1" }
-  big: { memory: 2048, cpulimit: 2, cores: 2, swap: 0, storage: 8 }
-`
-
-function ctx(yaml = YAML) {
-  const config = resolveConfig(parseConfigText(yaml, '(inline)'), '(inline)', { env: {} })
-  return lxcContext(createPluginContext({ config, zones: null as never, log: memoryLogger(), operations: null as never }))
-}
+import { testLxcContext as ctx } from '../../tests/support/lxc-context.ts'
 
 describe('network planning', () => {
   const c = ctx()

@@ -42,12 +42,13 @@ interface Runner {
   run(args: string[], timeoutMs: number): Promise<{ stdout: string; stderr: string; exitCode: number }>
 }
 
-function hostRunner(zone: ZoneHandle): Runner {
-  return { run: (args, timeoutMs) => zone.exec.run(['sh', '-c', SWEEP_SCRIPT, 'sweep', ...args], { timeoutMs }) }
+// Discovery only reads: every command stops when the client that asked has gone (`signal`).
+function hostRunner(zone: ZoneHandle, signal?: AbortSignal): Runner {
+  return { run: (args, timeoutMs) => zone.exec.run(['sh', '-c', SWEEP_SCRIPT, 'sweep', ...args], { timeoutMs, read: true, signal }) }
 }
 
-function containerRunner(zone: ZoneHandle, vmid: string): Runner {
-  return { run: (args, timeoutMs) => zone.pve.execScript(vmid, SWEEP_SCRIPT, args, { timeoutMs }) }
+function containerRunner(zone: ZoneHandle, vmid: string, signal?: AbortSignal): Runner {
+  return { run: (args, timeoutMs) => zone.pve.execScript(vmid, SWEEP_SCRIPT, args, { timeoutMs, signal }) }
 }
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.slice(0, 300) ?? ''
@@ -59,6 +60,8 @@ export class Discovery {
   constructor(
     private readonly c: SecContext,
     timeoutS: number,
+    /** The request's: aborted when its client disconnects. */
+    private readonly signal?: AbortSignal,
   ) {
     this.deadline = new c.time.Deadline(timeoutS * 1000)
   }
@@ -74,14 +77,14 @@ export class Discovery {
   /** The host's own subnets (loopback left out). */
   async hostAddresses(zone: ZoneHandle): Promise<InterfaceAddress[]> {
     const argv = ['ip', '-o', '-4', 'addr', 'show']
-    const r = await zone.exec.run(argv, { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())) })
+    const r = await zone.exec.run(argv, { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())), read: true, signal: this.signal })
     if (r.exitCode !== 0) throw new this.c.errors.CommandError(zone.label, argv, r.stdout, r.stderr, r.exitCode)
     return parseIpAddrShow(this.c.net, r.stdout)
   }
 
   /** The container's subnets, seen from inside it (404 unknown, 409 not running). */
   async containerAddresses(zone: ZoneHandle, vmid: string): Promise<InterfaceAddress[]> {
-    const r = await zone.pve.execScript(vmid, LIST_COMMAND, [], { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())) })
+    const r = await zone.pve.execScript(vmid, LIST_COMMAND, [], { timeoutMs: Math.min(LIST_TIMEOUT_MS, Math.max(1000, this.leftMs())), signal: this.signal })
     if (r.exitCode !== 0) {
       throw new this.c.errors.CommandError(zone.label, ['pct', 'exec', vmid, '--', 'sh', '-c', LIST_COMMAND], r.stdout, r.stderr, r.exitCode)
     }
@@ -91,7 +94,7 @@ export class Discovery {
   async level(zone: ZoneHandle, kind: 'host' | 'container', addresses: InterfaceAddress[], vmid?: string): Promise<LevelResult> {
     const d = this.c.discovery
     const probeTimeoutS = kind === 'host' ? d.hostProbeTimeoutS : d.lxcProbeTimeoutS
-    const runner = vmid ? containerRunner(zone, vmid) : hostRunner(zone)
+    const runner = vmid ? containerRunner(zone, vmid, this.signal) : hostRunner(zone, this.signal)
     const subnets: SubnetResult[] = []
     for (const a of addresses) subnets.push(await this.sweep(runner, a, probeTimeoutS))
     return {

@@ -15,7 +15,8 @@ import { parseScanOutput, SCAN_SCRIPT, scanArgs, type ScanMode, type ScanOutput 
 /** Of the time limit, what pct exec start-up and the last section's kill may take. */
 const SLACK_S = 2
 
-export async function collectEvidence(c: SecContext, zone: ZoneHandle, vmid: string, mode: ScanMode, budgetS: number): Promise<ScanEvidence> {
+/** `signal`: the request's. The scan only reads, so it stops when its client has gone. */
+export async function collectEvidence(c: SecContext, zone: ZoneHandle, vmid: string, mode: ScanMode, budgetS: number, signal?: AbortSignal): Promise<ScanEvidence> {
   const { errors } = c
   const pve = zone.pve.with({ timeoutMs: budgetS * 1000 })
   // The script stops starting (and kills) checks at its own budget, a little before the time limit.
@@ -23,7 +24,7 @@ export async function collectEvidence(c: SecContext, zone: ZoneHandle, vmid: str
 
   const [cfg, inside, host] = await Promise.allSettled([
     pve.containerConfig(vmid),
-    zone.pve.execScript(vmid, SCAN_SCRIPT, args, { timeoutMs: budgetS * 1000 }),
+    zone.pve.execScript(vmid, SCAN_SCRIPT, args, { timeoutMs: budgetS * 1000, signal }),
     mode === 'full' ? pve.packageVersions() : Promise.resolve(undefined),
   ])
 

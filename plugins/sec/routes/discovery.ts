@@ -9,11 +9,11 @@ import { Discovery, type LevelResult } from '../discover.ts'
 export function discoveryRoute(c: SecContext) {
   return new c.Elysia({ name: 'sec-discovery' }).get(
     '/sec/discovery',
-    async ({ query }) => {
+    async ({ query, request }) => {
       const zone = c.zones.resolve(query.region, query.az)
       // lxc_id is checked by the query schema (and again by the Proxmox layer).
       const vmid = query.lxc_id
-      const run = new Discovery(c, query.timeout ?? DISCOVERY_TIMEOUT.default)
+      const run = new Discovery(c, query.timeout ?? DISCOVERY_TIMEOUT.default, request.signal)
       // Addresses first (an unknown or stopped container fails the request before any sweep).
       const [hostAddrs, ctAddrs] = await Promise.all([
         run.hostAddresses(zone),

@@ -10,12 +10,12 @@ import { SCAN_TIMEOUT } from '../schemas.ts'
 export function scanRoute(c: SecContext) {
   return new c.Elysia({ name: 'sec-scan' }).use(c.instance).get(
     '/lxc/instances/:instance_id/sec/scan',
-    async ({ zone, vmid: id, query }) => {
+    async ({ zone, vmid: id, query, request }) => {
       const mode = query.scan_type ?? 'quick'
       const budgetS = query.timeout ?? SCAN_TIMEOUT[mode]
       const startedAt = new Date()
       const t0 = performance.now()
-      const evidence = await collectEvidence(c, zone, id, mode, budgetS)
+      const evidence = await collectEvidence(c, zone, id, mode, budgetS, request.signal)
       const result = evaluateScan(evidence)
       return {
         instance_id: id,

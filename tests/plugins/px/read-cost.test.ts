@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { KEY } from '../../http/harness.ts'
 import type { TestHost } from '../../pvehost/host.ts'
 import { sharedHosts } from '../../support/hosts.ts'
-import { azEntry } from '../../support/plugin-env.ts'
+import { regionsYaml } from '../../support/plugin-env.ts'
 import { countingApp } from './counting.ts'
 import { onHost } from './setup.ts'
 
@@ -33,13 +33,7 @@ beforeAll(async () => {
   await onHost(h1, ['pct', 'snapshot', STOPPED, 'first'])
   app = await countingApp(`
 api_key: ${KEY}
-regions:
-  eu-south-1:
-    availability_zones:
-      az1: ${azEntry(h1)}
-  eu-central-1:
-    availability_zones:
-      az2: ${azEntry(h2)}
+${regionsYaml(h1, h2)}
 `)
 })
 
