@@ -1,6 +1,8 @@
 /**
  * The only place in LWS that turns values into shell text. Used by the SSH
- * executor, because sshd hands the command string to the remote login shell.
+ * executor, because sshd hands the command string to the remote login shell,
+ * and for the constant words of the batch scripts (src/proxmox/batch.ts),
+ * whose request values arrive only as positional arguments.
  * Every argument becomes one single-quoted word; a `'` inside is written as
  * `'\''`, which POSIX shells read back byte-exact (newlines included).
  */

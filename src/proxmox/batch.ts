@@ -35,6 +35,7 @@
  */
 import { OutputParseError } from './parse/json.ts'
 import { matches } from './ids.ts'
+import { quoteArg } from '../exec/quote.ts'
 
 /** One command of a batch. */
 export interface PartSpec {
@@ -78,10 +79,8 @@ const NAME = /^[a-z][a-z0-9-]*$/
 const PLACEHOLDER = /\{([1-9]|sid)\}/g
 export const MARKER = '@LWS-PART'
 
-/** Single-quoted shell word for literal text. */
-function quote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`
-}
+// Literal script text goes through the one quoting helper (src/exec/quote.ts).
+const quote = quoteArg
 
 /** One argv word of the script: literal pieces quoted, placeholders as `"$N"` / `"$sid"`. */
 function word(template: string, inEach: boolean, maxArg: { n: number }): string {
