@@ -15,7 +15,7 @@ import { snapshotRoutes } from './routes/snapshots.ts'
 const plugin: LwsPlugin = {
   name: 'lxc',
   version: '0.1.0',
-  hostApi: '^1.1', // ctx.ops (operations) arrived in 1.1
+  hostApi: '^1.2', // detached worker tasks (CallOptions.detach) arrived in 1.2
   description: 'LXC container lifecycle: create, list, power, scale, exec, snapshots, resources',
   setup(ctx) {
     const c = lxcContext(ctx)

@@ -12,7 +12,7 @@ import { templatesRoutes } from './routes/templates.ts'
 const plugin: LwsPlugin = {
   name: 'px',
   version: '0.1.0',
-  hostApi: '^1.1', // ctx.ops (operations) arrived in 1.1
+  hostApi: '^1.2', // ctx.ops.onRecovery (re-attach after a restart) arrived in 1.2
   description: 'Proxmox hosts: reachability, status, reboot, templates, storage',
   setup(ctx) {
     const c = pxContext(ctx)

@@ -50,6 +50,7 @@ const CODES = [
   'HOST_AUTH_FAILED',
   'HOST_KEY_MISMATCH',
   'HOST_TIMEOUT',
+  'HOST_TASK_LOST',
   // What the Proxmox layer makes of a failed PVE command (src/proxmox/errors.ts).
   'PROXMOX_TOOLS_MISSING',
   'HOST_BUSY',

@@ -27,6 +27,17 @@ function shownArgv(argv: readonly string[], secretArgs?: readonly number[]): str
 }
 
 /**
+ * A detached task's start (`sh -c <script> lws-job-start <dir> <name> argv…`,
+ * src/proxmox/jobs.ts) is logged as the task it starts, with its job name;
+ * the polls that follow it are debug lines (one a second per task).
+ */
+function jobOf(argv: readonly string[]): { verb: string; name?: string; inner?: number } | undefined {
+  if (argv[0] !== 'sh' || argv[1] !== '-c' || !argv[3]?.startsWith('lws-job-')) return undefined
+  const verb = argv[3].slice('lws-job-'.length)
+  return verb === 'start' ? { verb, name: argv[5], inner: 6 } : { verb }
+}
+
+/**
  * `{ request_id }` of the request being served, `{}` outside one. Read when
  * the command starts, in the caller's async context: the log line is written
  * later, from wherever the transport resolved it.
@@ -49,13 +60,16 @@ export class LoggedExecutor implements Executor {
 
   async run(argv: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
     const started = performance.now()
-    const shown = shownArgv(argv, opts.secretArgs)
+    const job = jobOf(argv)
+    let shown = shownArgv(argv, opts.secretArgs)
+    if (job?.inner !== undefined) shown = shown.slice(job.inner)
     const request = requestFields()
     try {
       const res = await this.inner.run(argv, opts)
-      this.log.info('host command', {
+      this.log[job && job.verb !== 'start' ? 'debug' : 'info']('host command', {
         az: this.label,
         argv: shown,
+        ...(job?.name ? { detached: job.name } : {}),
         exit_code: res.exitCode,
         duration_ms: Math.round(res.durationMs * 10) / 10,
         ...(wasTruncated(res) ? { truncated: res.truncated } : {}),

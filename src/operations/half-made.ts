@@ -1,24 +1,35 @@
 /**
  * After a restart (SIGKILL included), an operation the previous process left
- * running ends `failed` / `INTERRUPTED` — and what it was about to create is
- * not left behind: every container it planned (`op.plan` records it before
- * `pct create` starts) that is still locked or was never started is
- * destroyed. A container that is running was finished by the old process;
- * it is kept and named, so no container exists without an operation that
- * says what became of it.
+ * running is taken over:
+ *
+ * - A container whose `pct create` runs as a detached host job (the plan
+ *   names it: src/proxmox/jobs.ts) is followed to the job's end, its lines
+ *   going on into the operation log. Created, it is started as the request
+ *   asked, and counts as made.
+ * - Otherwise every container it planned (`op.plan` records it before
+ *   `pct create` starts) that is still locked or was never started is
+ *   destroyed; one that is running was finished by the old process and is
+ *   kept.
+ *
+ * When every planned container was made, the operation succeeds with the
+ * result the request would have had (each plan's `report`); otherwise it ends
+ * `failed` / `INTERRUPTED` naming what became of each container. So no
+ * container exists without an operation that says what became of it.
  *
  * `pct create` holds the config lock `create` while it runs, and leaves it
  * when it dies half-way (pve-container `src/PVE/API2/LXC.pm`, `create_vm`;
  * lock names in `src/PVE/LXC/Config.pm`); `pct destroy` refuses a locked
- * container, hence the unlock first.
+ * container, hence the unlock first. A create that fails removes its own
+ * config (facts §22.9), so a job that exited non-zero leaves nothing to clean.
  */
 import { codeOf } from '../errors/catalogue.ts'
 import type { ZoneHandle, ZoneRegistry } from '../hosts/registry.ts'
-import type { OperationRecord } from '../store/types.ts'
+import type { OperationRecord, PlannedResource } from '../store/types.ts'
 import { InterruptedError } from './errors.ts'
 import type { OpContext, Operations } from './service.ts'
 
-const TASK_MS = 5 * 60_000
+/** How long a recovery follows or checks one container (a create's own default: src/proxmox/tasks.ts). */
+const TASK_MS = 15 * 60_000
 const POLL_MS = 1000
 
 /**
@@ -37,40 +48,71 @@ async function createStillRunning(zone: ZoneHandle, id: string, untilMs: number)
   }
 }
 
-async function cleanUp(zones: ZoneRegistry, rec: OperationRecord, op: OpContext): Promise<string[]> {
-  const creates = rec.planned.filter((p) => p.type === 'instance' && p.action === 'create')
-  if (!creates.length) return []
-  const notes: string[] = []
-  for (const p of creates) {
-    const zone = zones.resolve(p.region ?? rec.region ?? undefined, p.az ?? rec.az ?? undefined)
-    const pve = zone.pve.with({ timeoutMs: TASK_MS })
-    if (!/^[1-9]\d{2,8}$/.test(p.id)) continue
-    await createStillRunning(zone, p.id, performance.now() + TASK_MS).catch(() => {})
-    let state
+interface Outcome {
+  note: string
+  /** The plan's report, when the container was made (and runs). */
+  made?: Record<string, unknown>
+}
+
+async function settle(zones: ZoneRegistry, rec: OperationRecord, op: OpContext, p: PlannedResource): Promise<Outcome> {
+  const zone = zones.resolve(p.region ?? rec.region ?? undefined, p.az ?? rec.az ?? undefined)
+  const pve = zone.pve.with({ timeoutMs: TASK_MS })
+  /** Why the create failed, when its job ended non-zero: PVE removed its own config then, unless the task was killed (facts §22.9). */
+  let failed: string | undefined
+  if (p.job) {
+    const out = op.logWriter()
+    let r
     try {
-      state = await pve.containerStatus(p.id)
+      r = await zone.pve.followJob(p.job, { timeoutMs: TASK_MS, signal: op.signal, onOutput: (text) => out.write(text) })
     } catch (e) {
-      if (codeOf(e) === 'INSTANCE_NOT_FOUND') {
-        notes.push(`CT ${p.id} was never created`)
-        continue
+      // Lost (host rebooted) or unreachable: what is on the host decides, below.
+      if (op.signal.aborted) throw e
+      op.log(`CT ${p.id}: could not follow its create (${(e as Error).message})`)
+    } finally {
+      out.flush()
+    }
+    if (r && r.exitCode !== 0) failed = (r.stderr.trim().split('\n').pop() ?? '') || `exit code ${r.exitCode}`
+    else if (r) {
+      op.log(`CT ${p.id}: pct create ended after the restart`)
+      if (p.report) {
+        try {
+          await pve.start(p.id)
+          op.log(`CT ${p.id} created and started`)
+          return { note: `CT ${p.id} was created and started`, made: p.report }
+        } catch (e) {
+          op.log(`CT ${p.id} did not start (${(e as Error).message})`)
+        }
       }
-      notes.push(`CT ${p.id} could not be checked (${(e as Error).message})`)
-      continue
     }
-    if (state.status === 'running' && !state.lock) {
-      notes.push(`CT ${p.id} was created and is running: kept`)
-      continue
-    }
-    try {
-      if (state.lock) await pve.unlock(p.id)
-      await pve.destroy(p.id, { force: true, purge: true })
-      op.log(`destroyed half-made CT ${p.id} on ${zone.label} (${state.lock ? `lock ${state.lock}` : state.status})`)
-      notes.push(`half-made CT ${p.id} destroyed`)
-    } catch (e) {
-      notes.push(`half-made CT ${p.id} could not be destroyed (${(e as Error).message}): remove it by hand`)
-    }
+  } else {
+    await createStillRunning(zone, p.id, performance.now() + TASK_MS).catch(() => {})
   }
-  return notes
+  let state
+  try {
+    state = await pve.containerStatus(p.id)
+  } catch (e) {
+    if (codeOf(e) === 'INSTANCE_NOT_FOUND') return { note: failed ? `CT ${p.id} was not created (${failed})` : `CT ${p.id} was never created` }
+    return { note: `CT ${p.id} could not be checked (${(e as Error).message})` }
+  }
+  // A create that failed on its own leaves no config; one there without our lock is someone else's.
+  if (failed && state.lock !== 'create') return { note: `CT ${p.id} exists, but this operation's create failed (${failed}): left alone` }
+  if (state.status === 'running' && !state.lock) {
+    return { note: `CT ${p.id} was created and is running: kept`, ...(p.report ? { made: p.report } : {}) }
+  }
+  try {
+    if (state.lock) await pve.unlock(p.id)
+    await pve.destroy(p.id, { force: true, purge: true })
+    op.log(`destroyed half-made CT ${p.id} on ${zone.label} (${state.lock ? `lock ${state.lock}` : state.status})`)
+    return { note: `half-made CT ${p.id} destroyed` }
+  } catch (e) {
+    return { note: `half-made CT ${p.id} could not be destroyed (${(e as Error).message}): remove it by hand` }
+  }
+}
+
+/** The creates an operation planned and did not give up on (`released`: the id turned out to be someone else's). */
+function plannedCreates(rec: OperationRecord): PlannedResource[] {
+  const released = new Set(rec.planned.filter((p) => p.type === 'instance' && p.action === 'released').map((p) => p.id))
+  return rec.planned.filter((p) => p.type === 'instance' && p.action === 'create' && !released.has(p.id) && /^[1-9]\d{2,8}$/.test(p.id))
 }
 
 /** Kinds that create containers (and `op.plan` them first). */
@@ -79,7 +121,14 @@ export const CREATING_KINDS = ['lxc.create']
 /** Registers the clean-up as the recovery of the kinds that create containers. */
 export function recoverHalfMade(operations: Operations, zones: ZoneRegistry, kinds: readonly string[] = CREATING_KINDS): void {
   for (const kind of kinds) operations.onRecovery(kind, async (rec, op) => {
-    const notes = await cleanUp(zones, rec, op)
+    const creates = plannedCreates(rec)
+    const outcomes = await Promise.all(creates.map((p) => settle(zones, rec, op, p)))
+    const made = outcomes.flatMap((o) => (o.made ? [o.made] : []))
+    if (creates.length && made.length === creates.length) {
+      const ids = made.map((m) => String(m.instance_id)).join(', ')
+      return { output: `created ${made.length} container(s) (completed after LWS restarted): ${ids}`, instances: made, errors: [] }
+    }
+    const notes = outcomes.map((o) => o.note)
     const base = 'LWS stopped while the operation was running; it did not finish'
     throw new InterruptedError(notes.length ? `${base}; ${notes.join('; ')}` : base)
   })

@@ -54,6 +54,10 @@ export const OperationSchema = t.Object(
     result: t.Unknown({ description: 'Once succeeded: the body the synchronous call returns; else null' }),
     error: nullable(OperationErrorSchema),
     request_id: nullable(t.String(), 'X-Request-Id of the call that started it'),
+    host_task: nullable(
+      t.Object({ upid: t.String({ description: 'UPID of the Proxmox worker task' }), node: t.String() }),
+      'The Proxmox worker task it follows (latest), e.g. to read with `pvesh get /nodes/<node>/tasks/<upid>/log`',
+    ),
   },
   { title: 'Operation', description: 'A change LWS makes on a host, tracked from the moment it is accepted until it ends' },
 )

@@ -27,5 +27,6 @@ export function operationBody(r: OperationRecord): OperationBody {
     result: r.result ?? null,
     error: r.error ? ({ ...r.error.body, status_code: r.error.status } as NonNullable<OperationBody['error']>) : null,
     request_id: r.request_id,
+    host_task: r.host_task ?? null,
   }
 }

@@ -35,6 +35,7 @@ export function createPluginContext({ config, zones, log, operations }: PluginCo
       run: (c, spec, work) => runAsOperation(operations, c, spec, work),
       responses: operationResponses,
       publishEvent: (type, data) => operations.publishEvent(type, data),
+      onRecovery: (kind, handler) => operations.onRecovery(kind, handler),
     },
     hostApi: HOST_API_VERSION,
     Elysia,

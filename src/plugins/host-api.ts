@@ -18,8 +18,8 @@
  */
 
 /** Version of the host API this build provides. */
-/** 1.1: `ops` (changes as tracked operations). */
-export const HOST_API_VERSION = '1.1.0'
+/** 1.1: `ops` (changes as tracked operations). 1.2: `ops.onRecovery`, and `detach` on worker-task calls (src/proxmox/jobs.ts). */
+export const HOST_API_VERSION = '1.2.0'
 
 type Triple = [number, number, number]
 interface Comparator {

@@ -27,8 +27,9 @@ describe('host API at registration', () => {
     const { ordered, failures } = orderPlugins(builtinPlugins.map((p) => ({ plugin: p, source: 'builtin' })))
     expect(failures).toEqual([])
     expect(ordered.map((lp) => lp.plugin.name)).toEqual(['px', 'lxc', 'app', 'sec'])
-    // The plugins that run changes as operations need ctx.ops (1.1); sec only reads.
-    for (const p of builtinPlugins) expect(p.hostApi, p.name).toBe(p.name === 'sec' ? '^1.0' : '^1.1')
+    // ctx.ops (1.1) for changes as operations; detached tasks and ops.onRecovery (1.2) for lxc and px; sec only reads.
+    const wanted: Record<string, string> = { px: '^1.2', lxc: '^1.2', app: '^1.1', sec: '^1.0' }
+    for (const p of builtinPlugins) expect(p.hostApi, p.name).toBe(wanted[p.name]!)
   })
 
   test('needing another version, or declaring none, is refused with the reason; the rest is mounted', () => {

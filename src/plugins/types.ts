@@ -42,6 +42,12 @@ export interface PluginOperations {
   responses: typeof operationResponses
   /** An `instance` event (state changes LWS made or saw) for GET /events. */
   publishEvent: Operations['publishEvent']
+  /**
+   * How operations of `kind` that a previous process left running are taken
+   * over at start (re-attach to their host job, then finish): the handler's
+   * result ends it `succeeded`, a throw `failed` (since host API 1.2).
+   */
+  onRecovery: Operations['onRecovery']
 }
 
 export interface PluginContext {

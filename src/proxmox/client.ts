@@ -30,7 +30,7 @@
  * - `pveversion`, `pveam available|download`, `pvesm status`: text, because
  *   these tools print no JSON.
  */
-import type { Executor, StreamHandle } from '../exec/executor.ts'
+import type { Executor, RunResult, StreamHandle } from '../exec/executor.ts'
 import { BadRequestError } from '../errors/catalogue.ts'
 import * as ct from './containers.ts'
 import { assertPattern, assertSnapshotName, assertVmid } from './ids.ts'
@@ -123,6 +123,16 @@ export class ProxmoxClient {
   /** Node status, storages, containers and the node's /cluster/resources entry, in one host round trip (GET /px/status). */
   async hostStatus(call?: CallOptions): Promise<node.HostStatus> {
     return node.hostStatus(this.h, call)
+  }
+
+  /**
+   * Follows a detached task (jobs.ts) a previous LWS process started, by its
+   * job name, to its end: its exit code and output, like the task run in the
+   * foreground. A `timeoutMs` or `signal` stops it (SIGTERM).
+   */
+  async followJob(name: string, opts: { timeoutMs?: number; signal?: AbortSignal; onOutput?: (text: string, stream: 'stdout' | 'stderr') => void } = {}): Promise<RunResult> {
+    const { onOutput, ...o } = opts
+    return this.h.run.followJob({ name, ...(onOutput ? { onOutput } : {}) }, o)
   }
 
   /** `true` on the host (quick share, never shared with another caller): resolves with the round trip in ms. */

@@ -25,7 +25,7 @@ import { parseDiskSize } from './parse/property-string.ts'
 import { snapshotsFromJson } from './parse/snapshots.ts'
 import { partNamed, pveshGetArgv, type CallOptions, type ExecOutput, type Host, type How } from './run.ts'
 import type { ClusterResource, ContainerConfig, ContainerStatus, Snapshot, Volume } from './schemas.ts'
-import { TASK_TIMEOUT, waitTimeout } from './tasks.ts'
+import { runningTask, TASK_TIMEOUT, waitTimeout } from './tasks.ts'
 
 // ---------------------------------------------------------------- reads
 
@@ -136,7 +136,26 @@ const task = (timeoutMs: number, call: CallOptions | undefined, id: Vmid, secret
  */
 export async function createContainer(h: Host, id: Vmid, template: string, options: CreateOptions, call?: CallOptions): Promise<string> {
   const { argv, secretArgs } = createArgv(id, template, options)
-  return (await h.run.run(argv, task(TASK_TIMEOUT.create, call, id, secretArgs))).stdout
+  return (await h.run.run(argv, task(TASK_TIMEOUT.create, withUpidLookup(h, id, 'vzcreate', call), id, secretArgs))).stdout
+}
+
+/**
+ * A detached task with `onTask`: once it has printed its first output (its
+ * worker runs), its UPID is looked up once, in the background; a failed
+ * lookup only means no UPID is shown.
+ */
+function withUpidLookup(h: Host, id: Vmid, type: string, call: CallOptions | undefined): CallOptions | undefined {
+  const d = call?.detach
+  if (!d?.onTask) return call
+  const onTask = d.onTask
+  let asked = false
+  const onOutput = (text: string, stream: 'stdout' | 'stderr') => {
+    d.onOutput?.(text, stream)
+    if (asked) return
+    asked = true
+    runningTask(h, id, type).then((t) => t && onTask(t), () => undefined)
+  }
+  return { ...call, detach: { ...d, onOutput } }
 }
 
 /** `pct start <vmid>`. Already running → 409. */

@@ -2,8 +2,10 @@
  * Test double for Executor: records every argv and answers from a list of
  * routes (first whose prefix matches wins). A batched read (batch.ts) is one
  * call, answered part by part from the same routes, as the script on a host
- * would: `commands()` lists what would have run on the host. For tests (this
- * layer and plugins); not used by production code.
+ * would: `commands()` lists what would have run on the host. A detached task
+ * (jobs.ts) is recorded as its own argv and answered from the routes when it
+ * starts; its polls, stops and removal are answered from that result and not
+ * recorded. For tests (this layer and plugins); not used by production code.
  */
 import { ProgramMissingError } from '../errors/catalogue.ts'
 import type { Executor, RunOptions, RunResult, StreamHandle } from '../exec/executor.ts'
@@ -40,7 +42,36 @@ export class FakeExecutor implements Executor {
     return { stdout: '', stderr: '', exitCode: 0, durationMs: 1, ...r }
   }
 
+  private readonly jobs = new Map<string, RunResult>()
+
+  /** The job scripts of jobs.ts: `sh -c <script> lws-job-<verb> …`. */
+  private job(argv: readonly string[], opts: RunOptions | undefined): RunResult | undefined {
+    if (argv[0] !== 'sh' || argv[1] !== '-c' || !argv[3]?.startsWith('lws-job-')) return undefined
+    const verb = argv[3].slice('lws-job-'.length)
+    const ok = (stdout: string): RunResult => ({ stdout, stderr: '', exitCode: 0, durationMs: 1 })
+    if (verb === 'start') {
+      const [dir, name, ...inner] = argv.slice(4)
+      const path = `${dir}/${name}`
+      if (this.jobs.has(path)) return ok('exists\n')
+      this.calls.push({ argv: inner, opts })
+      this.jobs.set(path, this.answer(inner))
+      return ok(`started ${Math.floor(Date.now() / 1000)}\n`)
+    }
+    const path = argv[4]!
+    const r = this.jobs.get(path)
+    if (verb === 'remove') this.jobs.delete(path)
+    if (verb !== 'poll') return ok('')
+    if (!r) return ok('gone\n0 0\n\n\n')
+    const [o, e] = [Number(argv[5]), Number(argv[6])]
+    const out = new TextEncoder().encode(r.stdout)
+    const err = new TextEncoder().encode(r.stderr)
+    const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64')
+    return ok(`rc ${r.exitCode}\n${out.length} ${err.length}\n${b64(out.subarray(o))}\n${b64(err.subarray(e))}\n`)
+  }
+
   async run(argv: readonly string[], opts?: RunOptions): Promise<RunResult> {
+    const job = this.job(argv, opts)
+    if (job) return job
     this.calls.push({ argv: [...argv], opts })
     const batch = batchOf(argv)
     if (!batch) {

@@ -29,6 +29,7 @@ import { checkResult, hostFault, type FailureContext } from './errors.ts'
 import type { NodeName } from './ids.ts'
 import { OutputParseError, parsePveshJson } from './parse/json.ts'
 import { withDeadline } from '../util/deadline.ts'
+import { followJob, startArgv } from './jobs.ts'
 
 /** Per-call options every action accepts. */
 export interface CallOptions {
@@ -43,6 +44,26 @@ export interface CallOptions {
    * REACHED_WINDOW_MS, their timeout is at most this (see the header).
    */
   reachMs?: number
+  /**
+   * Worker tasks: run detached from the SSH session and follow it by this
+   * job (jobs.ts), so the task survives LWS and the connection. Its name is
+   * recorded by the caller before the call, so a restarted LWS can follow it.
+   */
+  detach?: DetachOptions
+}
+
+/** How a detached task is run and followed (jobs.ts). */
+export interface DetachOptions {
+  /** The job's name (jobs.ts JOB_NAME), unique per task. */
+  name: string
+  /** Each piece of the task's output as it arrives (the operation log). */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void
+  /** First poll interval (tests). */
+  pollMs?: number
+  /** Re-attach: follow the job of this name that an earlier process started, instead of starting one (after a restart). */
+  resume?: boolean
+  /** Called once with the PVE worker task (UPID) the job runs, when it can be found while it runs. */
+  onTask?: (task: { upid: string; node: string }) => void
 }
 
 /** How long an answer from the AZ counts as "it is reachable" for `reachMs`. */
@@ -64,8 +85,11 @@ export interface AzState {
  *   snapshot, delsnapshot, rollback, resize, template download): long share.
  * - `exec`: a command inside a container (`pct exec`): long share; never
  *   `read`, since the command may change anything.
+ * - `poll`: starting, polling or stopping a detached job (jobs.ts): quick
+ *   share, no signal (a job is stopped by its own command, never by dropping
+ *   a poll), POLL_TIMEOUT_MS.
  */
-export type Kind = 'read' | 'probe' | 'change' | 'task' | 'exec'
+export type Kind = 'read' | 'probe' | 'change' | 'task' | 'exec' | 'poll'
 
 export interface How {
   kind: Kind
@@ -95,6 +119,8 @@ export interface Host {
 
 /** Past a known timeout, how long the answer may still take before the call gives up itself. */
 const DEADLINE_SLACK_MS = 1000
+/** Each command of a detached job's start, poll or stop. */
+const POLL_TIMEOUT_MS = 15_000
 
 
 export class HostRunner {
@@ -121,7 +147,7 @@ export class HostRunner {
   options(how: How): RunOptions {
     const call = how.call ?? {}
     const o: RunOptions = {}
-    let timeoutMs = call.timeoutMs ?? how.timeoutMs ?? this.defaults.timeoutMs
+    let timeoutMs = how.kind === 'poll' ? POLL_TIMEOUT_MS : (call.timeoutMs ?? how.timeoutMs ?? this.defaults.timeoutMs)
     const reachMs = call.reachMs ?? this.defaults.reachMs
     if (reachMs !== undefined && (how.kind === 'read' || how.kind === 'probe') && !this.recentlyReached()) {
       timeoutMs = Math.min(timeoutMs ?? reachMs, reachMs)
@@ -146,6 +172,7 @@ export class HostRunner {
 
   /** Run argv; only host faults throw (a non-zero exit is returned). */
   async exec(argv: readonly string[], how: How): Promise<RunResult> {
+    if (how.kind === 'task' && how.call?.detach) return this.execDetached(argv, how, how.call.detach)
     const opts = this.options(how)
     const t = opts.timeoutMs
     try {
@@ -156,6 +183,25 @@ export class HostRunner {
     } catch (e) {
       throw hostFault(this.az, e)
     }
+  }
+
+  /** A worker task as a detached job: started by one short command, then followed to its end (jobs.ts). */
+  private async execDetached(argv: readonly string[], how: How, d: DetachOptions): Promise<RunResult> {
+    if (d.resume) return this.followJob(d, this.options(how))
+    const start = startArgv(d.name, argv)
+    const shift = start.length - argv.length
+    const secretArgs = how.secretArgs?.map((i) => i + shift)
+    const r = await this.exec(start, { kind: 'poll', ...(secretArgs ? { secretArgs } : {}) })
+    if (r.exitCode !== 0 || !/^started \d+$/.test(r.stdout.trim())) {
+      if (r.stdout.trim() === 'exists') throw new InternalError(`${this.az}: a host job named ${d.name} was started before`)
+      checkResult(this.az, this.shown(argv, how.secretArgs), { ...r, exitCode: r.exitCode || 1, stderr: r.stderr || `could not start the task detached: ${r.stdout.trim().slice(0, 200)}` })
+    }
+    return this.followJob(d, this.options(how))
+  }
+
+  /** Follows the detached job `d.name` to its end (also one a previous process started). */
+  followJob(d: DetachOptions, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<RunResult> {
+    return followJob((a) => this.exec(a, { kind: 'poll' }), d.name, { az: this.az, ...o, ...(d.onOutput ? { onOutput: d.onOutput } : {}), ...(d.pollMs ? { pollMs: d.pollMs } : {}) })
   }
 
   /** Run argv; throw the mapped LwsError if it failed (errors.ts rules). */

@@ -53,6 +53,10 @@ export interface PlannedResource {
   action?: string
   region?: string | null
   az?: string | null
+  /** The detached host job (src/proxmox/jobs.ts) that makes it: a restarted LWS follows it by this name. */
+  job?: string
+  /** What the operation's result says of it once made (a create's instance entry), for a restarted LWS that completes it. */
+  report?: Record<string, unknown>
 }
 
 export interface OperationRecord {

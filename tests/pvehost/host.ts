@@ -33,6 +33,10 @@ export interface TestHost {
    * it runs, for every call or only those whose arguments contain `match`:
    * real Proxmox takes seconds per task and hundreds of ms per start. A
    * later call for the same tool and match replaces the earlier one.
+   * With a worker task type as `tool` (`vzcreate`, ...), the worker itself
+   * waits, inside the task (create: after "extracting archive", holding
+   * `lock: create`), for the task whose id is `match` or for all; SIGTERM
+   * ends that wait with `received interrupt` (standins/lib/task.ts).
    */
   setDelay(tool: string, seconds: number, match?: string): void
   /** Every tool back to its own speed. */

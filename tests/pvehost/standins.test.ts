@@ -495,6 +495,35 @@ describe("task failure paths", () => {
     ok(await pct("destroy", "10013"));
   });
 
+  test("SIGTERM to a slow create: the task list shows it RUNNING, then it dies with 'received interrupt' and removes its config", async () => {
+    ok(await h.sh("mkdir -p /var/lib/pve-fixture/delay && echo '30 10015' > /var/lib/pve-fixture/delay/vzcreate"));
+    try {
+      // Started detached, as LWS does (setsid -f), output to a file.
+      ok(await h.sh(`setsid -f sh -c 'pct create 10015 ${UBU} --rootfs local-lvm:1 >/tmp/c10015.out 2>/tmp/c10015.err; echo $? >/tmp/c10015.rc' </dev/null >/dev/null 2>&1`));
+      let list: any[] = [];
+      for (let i = 0; i < 100 && !list.length; i++) {
+        list = json(ok(await pvesh("get", `/nodes/${node}/tasks`, "--source", "active", "--vmid", "10015", "--typefilter", "vzcreate", "--output-format", "json")));
+        if (!list.length) await Bun.sleep(100);
+      }
+      expect(list[0]).toMatchObject({ status: "RUNNING", type: "vzcreate", id: "10015", user: "root@pam" });
+      expect(list[0].upid).toMatch(UPID_RE);
+      expect(ok(await h.sh(`cat /etc/pve/nodes/${node}/lxc/10015.conf`)).stdout).toBe("lock: create\n");
+      ok(await h.sh(`pkill -TERM -f 'standins/pc[t].ts create 10015'`));
+      let rc = "";
+      for (let i = 0; i < 100 && !rc; i++) {
+        rc = (await h.sh("cat /tmp/c10015.rc 2>/dev/null")).stdout.trim();
+        if (!rc) await Bun.sleep(100);
+      }
+      expect(rc).toBe("255");
+      expect(ok(await h.sh("cat /tmp/c10015.err")).stdout).toBe("unable to create CT 10015 - received interrupt\n");
+      expect((await pct("config", "10015")).code).toBe(255);
+      const st = json(ok(await pvesh("get", `/nodes/${node}/tasks/${list[0].upid}/status`, "--output-format", "json")));
+      expect(st).toMatchObject({ status: "stopped", exitstatus: "unable to create CT 10015 - received interrupt" });
+    } finally {
+      await h.sh("rm -f /var/lib/pve-fixture/delay/vzcreate /tmp/c10015.*");
+    }
+  });
+
   test("pveam download exits 0 when its task fails; exec passes stdin", async () => {
     ok(await h.sh("echo 'download * download failed: 404 Not Found' > /var/lib/pve-fixture/faults"));
     const r = await h.run(["pveam", "download", "local", "debian-12-turnkey-wordpress_18.1-1_amd64.tar.gz"]);

@@ -301,7 +301,20 @@ async function assertImageExists(c: LxcContext, zone: ZoneHandle, image: string)
 async function launch(c: LxcContext, op: OpContext, zone: ZoneHandle, vmid: number, image: string, plan: Plan, size: ResolvedSize): Promise<Instance> {
   const id = String(vmid)
   const attempt: Attempt = { id, ours: true }
-  await op.plan({ type: 'instance', id, action: 'create', ...c.placementOf(zone) })
+  const made: Instance = {
+    instance_id: id,
+    // What PVE names a container without a hostname, CT<vmid> (pve-container src/PVE/API2/LXC.pm, create_vm): no status read needed.
+    hostname: plan.hostname ?? `CT${id}`,
+    // Once pct start exited 0.
+    status: 'running',
+    ...c.placementOf(zone),
+    size: size.name,
+    image_id: image,
+    ip: plan.ip,
+  }
+  // The create runs detached on the host under this job name, recorded first: a restarted LWS follows it and completes the container.
+  const job = `${op.id}-${id}`
+  await op.plan({ type: 'instance', id, action: 'create', ...c.placementOf(zone), job, report: made })
   op.revert.add(async () => {
     if (!attempt.ours) return
     const note = await destroy(c, zone, id, { missingIsGone: true, retryBusy: true })
@@ -310,19 +323,38 @@ async function launch(c: LxcContext, op: OpContext, zone: ZoneHandle, vmid: numb
     instanceEvent(c, op, zone, id, 'terminated', 'terminated')
   }, `destroy CT ${id}`)
   op.progress({ step: `pct create ${id}` })
-  let log: string
   try {
     // The operation's signal: a cancel stops pct create on the host (the undo step then removes what it left).
-    log = await zone.pve.createContainer(id, image, plan.options, { timeoutMs: c.config.taskTimeoutMs, signal: op.signal })
+    const out = op.logWriter()
+    const err = op.logWriter()
+    try {
+      await zone.pve.createContainer(id, image, plan.options, {
+        timeoutMs: c.config.taskTimeoutMs,
+        signal: op.signal,
+        // The task's own lines become the operation log as pct prints them.
+        detach: {
+          name: job,
+          onOutput: (text, stream) => (stream === 'stdout' ? out : err).write(text),
+          // The PVE task (UPID) shows in the operation, to look up in Proxmox itself.
+          onTask: (task) => void op.setHostTask(task).catch(() => undefined),
+        },
+      })
+    } finally {
+      out.flush()
+      err.flush()
+    }
   } catch (err) {
     // Someone else's id, or refused before PVE looked at the id: nothing of it is ours.
-    if (isIdTaken(c, err) || (err instanceof c.errors.LwsError && err.status < 500)) attempt.ours = false
+    if (isIdTaken(c, err) || (err instanceof c.errors.LwsError && err.status < 500)) {
+      attempt.ours = false
+      // So a restarted LWS leaves that container alone.
+      await op.plan({ type: 'instance', id, action: 'released', ...c.placementOf(zone) })
+    }
     // Stopped by a cancel: the undo step removes what the create left (if anything).
     else if (op.signal.aborted) throw err
     else if (await removeLeftover(c, zone, id, err)) attempt.ours = false
     throw err
   }
-  logOutput(op, log)
   instanceEvent(c, op, zone, id, 'created', 'stopped')
   // Cancelled while pct create ran: do not start it; the undo step removes it.
   op.throwIfCancelled()
@@ -340,17 +372,7 @@ async function launch(c: LxcContext, op: OpContext, zone: ZoneHandle, vmid: numb
   }
   instanceEvent(c, op, zone, id, 'started', 'running')
   op.log(`CT ${id} created and started`)
-  return {
-    instance_id: id,
-    // What PVE names a container without a hostname, CT<vmid> (pve-container src/PVE/API2/LXC.pm, create_vm): no status read needed.
-    hostname: plan.hostname ?? `CT${id}`,
-    // pct start exited 0.
-    status: 'running',
-    ...c.placementOf(zone),
-    size: size.name,
-    image_id: image,
-    ip: plan.ip,
-  }
+  return made
 }
 
 /** Someone else holds the id (created meanwhile, or is creating it right now): try another one. */

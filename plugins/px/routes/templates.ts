@@ -9,8 +9,66 @@ import type { PluginContext } from '../../../src/plugins/types.ts'
 import { splitContent, toTemplateEntry } from '../convert.ts'
 import { PROBE_TIMEOUT, type AvailableEntry, type PxSchemas } from '../schemas.ts'
 
+const DOWNLOAD_KIND = 'px.template.download'
+
+type Zone = ReturnType<PluginContext['zones']['resolve']>
+type Op = Parameters<Parameters<PluginContext['ops']['run']>[2]>[0]
+
+/**
+ * `pveam download`, run detached on the host under a job name the operation
+ * records first (its lines go to the operation log as wget prints them);
+ * `resume` follows the job an earlier LWS process started. Then the check
+ * that the file arrived: `pveam download` exits 0 even when its task failed
+ * (no "upid_exit" handler, pve-manager `PVE/CLI/pveam.pm`), so only a file on
+ * the storage proves the download.
+ */
+async function download(ctx: PluginContext, h: Zone, node: string, storage: string, template: string, op: Op, resume: boolean) {
+  const job = `${op.id}-download`
+  if (!resume) await op.plan({ type: 'template', id: `${storage}:vztmpl/${template}`, action: 'download', ...ctx.placementOf(h), job })
+  op.progress({ done: 0, step: `pveam download ${storage} ${template}` })
+  const out = op.logWriter()
+  let got
+  try {
+    // A cancel stops pveam on the host (op.signal).
+    got = await h.pve.downloadTemplate(storage, template, {
+      timeoutMs: ctx.config.taskTimeoutMs,
+      signal: op.signal,
+      detach: { name: job, resume, onOutput: (text) => out.write(text) },
+    })
+  } finally {
+    out.flush()
+  }
+  const { volid, output, alreadyPresent } = got
+  op.progress({ done: 1, step: `check ${volid} on storage '${storage}'` })
+  const file = (await h.pve.storageContent(storage, 'vztmpl')).find((x) => x.volid === volid)
+  if (!file) {
+    throw new ctx.errors.CommandError(h.label, ['pveam', 'download', storage, template], output, `pveam download reported success, but ${volid} is not on storage '${storage}'`, 0)
+  }
+  return {
+    region: h.zone.region,
+    az: h.zone.az,
+    host: h.zone.host,
+    node,
+    storage,
+    template,
+    image_id: volid,
+    size_bytes: file.size,
+    already_present: alreadyPresent,
+    output,
+  }
+}
+
 export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
   const { errors } = ctx
+  // After a restart: follow the download the previous process started, then check it as usual.
+  ctx.ops.onRecovery(DOWNLOAD_KIND, async (rec, op) => {
+    const job = rec.planned.find((p) => p.type === 'template' && p.job)
+    const storage = rec.resources.storages?.[0]
+    const template = rec.resources.templates?.[0]
+    if (!job || !storage || !template) throw new errors.InternalError('LWS stopped before the download started')
+    const h = ctx.zones.resolve(rec.region ?? undefined, rec.az ?? undefined)
+    return download(ctx, h, await h.pve.node(), storage, template, op, true)
+  })
   return new ctx.Elysia({ name: 'px-templates' })
     .get(
       '/px/templates',
@@ -67,38 +125,8 @@ export function templatesRoutes(ctx: PluginContext, s: PxSchemas) {
         if (store.enabled === 0 || store.active !== 1) {
           throw new errors.ConflictError(`storage '${body.storage}' is ${store.enabled === 0 ? 'disabled' : 'not active'} on ${h.label}`)
         }
-        const spec = { kind: 'px.template.download', ...ctx.placementOf(h), resources: { storages: [body.storage], templates: [body.template] }, total: 2 }
-        return ctx.ops.run(c, spec, async (op) => {
-          op.progress({ done: 0, step: `pveam download ${body.storage} ${body.template}` })
-          // A cancel stops pveam on the host (op.signal).
-          const { volid, output, alreadyPresent } = await h.pve.downloadTemplate(body.storage, body.template, { timeoutMs: ctx.config.taskTimeoutMs, signal: op.signal })
-          if (output.trim()) op.log(output)
-          op.progress({ done: 1, step: `check ${volid} on storage '${body.storage}'` })
-          // `pveam download` exits 0 even when its task failed (no "upid_exit"
-          // handler, pve-manager `PVE/CLI/pveam.pm`): only a file on the storage proves the download.
-          const file = (await h.pve.storageContent(body.storage, 'vztmpl')).find((x) => x.volid === volid)
-          if (!file) {
-            throw new errors.CommandError(
-              h.label,
-              ['pveam', 'download', body.storage, body.template],
-              output,
-              `pveam download reported success, but ${volid} is not on storage '${body.storage}'`,
-              0,
-            )
-          }
-          return {
-            region: h.zone.region,
-            az: h.zone.az,
-            host: h.zone.host,
-            node,
-            storage: body.storage,
-            template: body.template,
-            image_id: volid,
-            size_bytes: file.size,
-            already_present: alreadyPresent,
-            output,
-          }
-        })
+        const spec = { kind: DOWNLOAD_KIND, ...ctx.placementOf(h), resources: { storages: [body.storage], templates: [body.template] }, total: 2 }
+        return ctx.ops.run(c, spec, (op) => download(ctx, h, node, body.storage, body.template, op, false))
       },
       {
         body: s.DownloadBody,

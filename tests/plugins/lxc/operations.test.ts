@@ -100,14 +100,18 @@ describe('create as an operation', () => {
     for (const id of ids(end.result)) expect(await statusOnHost(env.h1, id)).toBe('running')
   })
 
-  test('cancel in the middle of pct create → cancelled, and the half-made container is gone from the host', async () => {
-    env.h1.setDelay('pct', SLOW, 'create')
+  test('cancel in the middle of pct create → pct is interrupted (its own clean-up runs), cancelled, and the half-made container is gone', async () => {
+    // The worker itself is slow (it holds `lock: create` meanwhile), and its lines reach the operation log as it prints them.
+    env.h1.setDelay('vzcreate', 30)
     const res = await env.send('POST', '/lxc/instances', { image_id: IMAGE, hostname: 'op-cancel', ...AZ }, { prefer: 'respond-async' })
     expect(res.status).toBe(202)
     const running = await env.untilOp(res.body.id, (o) => o.progress.step?.startsWith('pct create'))
     const [id] = running.resources.instances
     env.track('az1', id)
-    await Bun.sleep(500)
+    let live = ''
+    for (let i = 0; i < 200 && !live.includes('extracting archive'); i++, await Bun.sleep(50)) live = JSON.stringify((await env.get(`/operations/${res.body.id}/log`)).body)
+    expect(live).toContain('extracting archive')
+    expect((await env.h1.exec(['grep', '-q', 'lock: create', `/etc/pve/nodes/pve-test1/lxc/${id}.conf`])).exitCode).toBe(0)
 
     const cancel = await env.send('DELETE', `/operations/${res.body.id}?wait=60`)
     expect(cancel.status).toBe(200)
@@ -117,6 +121,8 @@ describe('create as an operation', () => {
     const log = JSON.stringify((await env.get(`/operations/${res.body.id}/log`)).body)
     console.log(`cancelled create's log: ${log}`)
     expect(log).toContain('cancel requested')
+    // SIGTERM to pct: the worker dies with PVE's own message and removes what it made (facts §22.3, §22.9).
+    expect(log).toContain(`unable to create CT ${id} - received interrupt`)
     expect(log).toContain(`undone: destroy CT ${id}`)
     // Cancelling again: it has ended.
     expect((await env.send('DELETE', `/operations/${res.body.id}`)).status).toBe(409)

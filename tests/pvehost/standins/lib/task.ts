@@ -15,6 +15,11 @@ export interface TaskResult {
 
 export class Task {
   warnings = 0;
+  /** SIGTERM/SIGINT arrived: PVE's handler is `die "received interrupt\n"` (RESTEnvironment.pm fork_worker). */
+  interrupted = false;
+  private child?: { kill(signal?: number | NodeJS.Signals): void };
+  private wake?: () => void;
+  private paused = false;
   constructor(
     readonly upid: string,
     private readonly logFile: string,
@@ -41,6 +46,38 @@ export class Task {
     } catch {}
   }
 
+  /** The signal handler: stops what the worker waits on, so the next step dies with `received interrupt`. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.child?.kill("SIGTERM");
+    this.wake?.();
+  }
+
+  private checkInterrupt(): void {
+    if (this.interrupted) throw new Error("received interrupt");
+  }
+
+  /**
+   * Time on demand (TestHost.setDelay('<task type>', seconds[, id])): the
+   * worker waits this long, once, at this point; a SIGTERM ends the wait with
+   * `received interrupt`, as PVE's handler would.
+   */
+  async pause(type: string, id: string): Promise<void> {
+    if (this.paused) return;
+    this.paused = true;
+    const secs = taskDelay(type, id);
+    if (!secs) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, secs * 1000);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+    this.checkInterrupt();
+  }
+
   /** run_command with output captured into the task log; dies like PVE on failure. */
   async run(cmd: string[], opts: { errmsg?: string; input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<void> {
     const proc = spawn(cmd, {
@@ -50,6 +87,7 @@ export class Task {
       cwd: opts.cwd,
       env: opts.env ?? (process.env as Record<string, string>),
     });
+    this.child = proc;
     const pump = async (stream: ReadableStream<Uint8Array>) => {
       const dec = new TextDecoder();
       let buf = "";
@@ -65,6 +103,8 @@ export class Task {
     };
     await Promise.all([pump(proc.stdout), pump(proc.stderr)]);
     const code = await proc.exited;
+    this.child = undefined;
+    this.checkInterrupt();
     if (code !== 0) {
       const what = `command '${cmd.map(shellQuote).join(" ")}' failed: exit code ${code}`;
       throw new Error(opts.errmsg ? `${opts.errmsg}: ${what}` : what);
@@ -103,8 +143,24 @@ function injectedFault(type: string, id: string): string | undefined {
   return undefined;
 }
 
-/** fork_worker in a CLI environment: runs `fn` synchronously and reports like tee_worker. */
-export async function forkWorker(type: string, id: string | number, fn: (t: Task) => Promise<void>): Promise<TaskResult> {
+/** `<seconds> [<id>]` lines in the fixture's delay/<task type>: the first that matches the task's id. */
+function taskDelay(type: string, id: string): number {
+  const file = `${FIXTURE_DIR}/delay/${type}`;
+  if (!existsSync(file)) return 0;
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const [secs, match] = line.trim().split(/\s+/);
+    if (secs && (!match || match === id)) return Number(secs) || 0;
+  }
+  return 0;
+}
+
+/**
+ * fork_worker in a CLI environment: runs `fn` synchronously and reports like
+ * tee_worker. SIGTERM/SIGINT interrupt the worker (Task.interrupt). Unless
+ * `fn` calls `task.pause` itself, the fixture's delay for the type is taken
+ * at the start.
+ */
+export async function forkWorker(type: string, id: string | number, fn: (t: Task) => Promise<void>, opts: { pausesItself?: boolean } = {}): Promise<TaskResult> {
   const starttime = Math.floor(Date.now() / 1000);
   const upid = `UPID:${nodename()}:${hex8(process.pid)}:${hex8(procStartTime())}:${hex8(starttime)}:${type}:${id}:root@pam:`;
   const logFile = upidLogFile(upid)!;
@@ -115,15 +171,21 @@ export async function forkWorker(type: string, id: string | number, fn: (t: Task
   const task = new Task(upid, logFile, parent);
   current = task;
   let status = "OK";
+  const onSignal = () => task.interrupt();
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   try {
     const fault = injectedFault(type, String(id));
     if (fault !== undefined) throw new Error(fault);
+    if (!opts.pausesItself) await task.pause(type, String(id));
     await fn(task);
     if (task.warnings) status = `WARNINGS: ${task.warnings}`;
   } catch (e: any) {
     status = String(e?.message ?? e).replace(/\n+$/, "").replace(/\n/g, " ");
   } finally {
     current = parent;
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
   }
   const ok = status === "OK" || status.startsWith("WARNINGS: ");
   // A nested worker's stderr is the outer worker's pipe, so its report lands in the outer log.

@@ -85,7 +85,7 @@ function taskLog(p: { upid: string }): Record<string, unknown>[] {
 }
 
 /** GET /nodes/{node}/tasks: newest first, like the task index. */
-function taskList(p: { vmid?: number | string; limit?: number | string; typefilter?: string; errors?: number }): Record<string, unknown>[] {
+function taskList(p: { vmid?: number | string; limit?: number | string; typefilter?: string; errors?: number; since?: number | string; source?: string }): Record<string, unknown>[] {
   const res: Record<string, unknown>[] = [];
   let dirs: string[] = [];
   try {
@@ -101,9 +101,12 @@ function taskList(p: { vmid?: number | string; limit?: number | string; typefilt
       const t = taskInfo(f);
       if (p.vmid !== undefined && t.id !== String(p.vmid)) continue;
       if (p.typefilter && t.type !== p.typefilter) continue;
+      if (p.since !== undefined && Number(t.starttime) < Number(p.since)) continue;
+      // The list says RUNNING for a live task (pve-manager PVE/API2/Tasks.pm, from the active file).
+      if (t.status === "running") t.status = "RUNNING";
       if (t.exitstatus !== undefined) t.status = t.exitstatus;
       delete t.exitstatus;
-      if (p.errors && (t.status === "OK" || t.status === "running")) continue;
+      if (p.errors && (t.status === "OK" || t.status === "RUNNING")) continue;
       res.push({ ...t, _order: statSync(`${TASK_DIR}/${d}/${f}`).mtimeMs });
     }
   }
@@ -165,7 +168,7 @@ export const routes: Route[] = [
   {
     method: "GET",
     path: "/nodes/{node}/tasks",
-    props: { ...N, vmid: { ...vmidProp, optional: true }, limit: { type: "integer", minimum: 0, optional: true }, start: { type: "integer", minimum: 0, optional: true }, typefilter: { type: "string", optional: true }, errors: { type: "boolean", optional: true }, userfilter: { type: "string", optional: true }, source: { type: "string", optional: true, enum: ["archive", "active", "all"] } },
+    props: { ...N, vmid: { ...vmidProp, optional: true }, limit: { type: "integer", minimum: 0, optional: true }, start: { type: "integer", minimum: 0, optional: true }, typefilter: { type: "string", optional: true }, errors: { type: "boolean", optional: true }, since: { type: "integer", optional: true }, userfilter: { type: "string", optional: true }, source: { type: "string", optional: true, enum: ["archive", "active", "all"] } },
     returns: "array",
     handler: taskList,
   },
