@@ -85,6 +85,7 @@ async function settle(zones: ZoneRegistry, rec: OperationRecord, op: OpContext, 
       }
     }
   } else {
+    // A record without a job (written before creates ran detached): wait for its foreground pct instead.
     await createStillRunning(zone, p.id, performance.now() + TASK_MS).catch(() => {})
   }
   let state

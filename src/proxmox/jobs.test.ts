@@ -6,7 +6,10 @@
  */
 import { describe, expect, test } from 'bun:test'
 import type { RunResult } from '../exec/executor.ts'
+import type { Executor } from '../exec/executor.ts'
+import { HostTimeoutError } from '../errors/catalogue.ts'
 import { followJob, parsePoll, pollArgv, removeArgv, startArgv, stopArgv } from './jobs.ts'
+import { HostRunner } from './run.ts'
 
 async function sh(argv: readonly string[]): Promise<RunResult> {
   const t0 = performance.now()
@@ -89,5 +92,23 @@ describe('host jobs', () => {
     expect(argv.slice(0, 2)).toEqual(['sh', '-c'])
     expect(argv.at(-1)).toBe('$(reboot)')
     expect(stopArgv('ok-1', 'TERM').at(-1)).toBe('TERM')
+  })
+
+  test('a start that was sent but got no answer is followed anyway; one that never started answers the original error', async () => {
+    // The start reaches the host (or not), then the answer is lost: a 504 whose command had started.
+    const lossy = (startsJob: boolean): Executor => ({
+      label: 'local',
+      run: async (argv) => {
+        if (argv[3] !== 'lws-job-start') return sh(argv)
+        if (startsJob) await sh(argv)
+        throw new HostTimeoutError('local', 15_000)
+      },
+      stream: () => Promise.reject(new Error('unused')),
+      close: async () => {},
+    })
+    const made = await new HostRunner(lossy(true), 'local').run(['sh', '-c', 'echo made'], { kind: 'task', call: { detach: { name: name(), pollMs: 50 } } })
+    expect(made.stdout).toBe('made\n')
+    const err = await new HostRunner(lossy(false), 'local').run(['true'], { kind: 'task', call: { detach: { name: name(), pollMs: 50 } } }).catch((e) => e)
+    expect(err).toBeInstanceOf(HostTimeoutError)
   })
 })

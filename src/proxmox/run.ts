@@ -23,13 +23,14 @@
  * unlock) take none.
  */
 import type { Executor, RunOptions, RunResult, StreamHandle, StreamOptions, Truncation } from '../exec/executor.ts'
-import { formatDuration, HostTimeoutError, InternalError, LwsError } from '../errors/catalogue.ts'
+import { codeOf, formatDuration, HostTimeoutError, InternalError, LwsError } from '../errors/catalogue.ts'
 import { batchArgv, parseBatch, partArgv, singlePart, type BatchSpec, type PartResult } from './batch.ts'
 import { checkResult, hostFault, type FailureContext } from './errors.ts'
 import type { NodeName } from './ids.ts'
 import { OutputParseError, parsePveshJson } from './parse/json.ts'
 import { withDeadline } from '../util/deadline.ts'
 import { followJob, startArgv } from './jobs.ts'
+import type { WorkerTask } from './tasks.ts'
 
 /** Per-call options every action accepts. */
 export interface CallOptions {
@@ -63,7 +64,7 @@ export interface DetachOptions {
   /** Re-attach: follow the job of this name that an earlier process started, instead of starting one (after a restart). */
   resume?: boolean
   /** Called once with the PVE worker task (UPID) the job runs, when it can be found while it runs. */
-  onTask?: (task: { upid: string; node: string }) => void
+  onTask?: (task: WorkerTask) => void
 }
 
 /** How long an answer from the AZ counts as "it is reachable" for `reachMs`. */
@@ -187,16 +188,27 @@ export class HostRunner {
 
   /** A worker task as a detached job: started by one short command, then followed to its end (jobs.ts). */
   private async execDetached(argv: readonly string[], how: How, d: DetachOptions): Promise<RunResult> {
-    if (d.resume) return this.followJob(d, this.options(how))
+    const { timeoutMs, signal } = this.options(how)
+    const follow = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(signal ? { signal } : {}) }
+    if (d.resume) return this.followJob(d, follow)
     const start = startArgv(d.name, argv)
     const shift = start.length - argv.length
     const secretArgs = how.secretArgs?.map((i) => i + shift)
-    const r = await this.exec(start, { kind: 'poll', ...(secretArgs ? { secretArgs } : {}) })
+    let r: RunResult
+    try {
+      r = await this.exec(start, { kind: 'poll', ...(secretArgs ? { secretArgs } : {}) })
+    } catch (e) {
+      // Sent, but no answer: the task may be running on the host all the same. Follow it, so it is never left unaccounted for (a job that never started is `gone`: the original error).
+      if (!(e instanceof HostTimeoutError && e.commandStarted)) throw e
+      return this.followJob(d, follow).catch((f) => {
+        throw codeOf(f) === 'HOST_TASK_LOST' ? e : f
+      })
+    }
     if (r.exitCode !== 0 || !/^started \d+$/.test(r.stdout.trim())) {
       if (r.stdout.trim() === 'exists') throw new InternalError(`${this.az}: a host job named ${d.name} was started before`)
       checkResult(this.az, this.shown(argv, how.secretArgs), { ...r, exitCode: r.exitCode || 1, stderr: r.stderr || `could not start the task detached: ${r.stdout.trim().slice(0, 200)}` })
     }
-    return this.followJob(d, this.options(how))
+    return this.followJob(d, follow)
   }
 
   /** Follows the detached job `d.name` to its end (also one a previous process started). */
