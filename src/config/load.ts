@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml, YAMLParseError } from 'yaml'
-import type { InstanceSize, RawConfig } from './schema.ts'
+import { createHash } from 'node:crypto'
+import { type InstanceSize, type RawConfig, ROLES } from './schema.ts'
 import { validateRaw } from './validate.ts'
 
 export interface Zone {
@@ -22,6 +23,21 @@ export interface Zone {
   node?: string
 }
 
+export type Role = (typeof ROLES)[number]
+
+/** An API key as the guard uses it: never the key itself, only its SHA-256. */
+export interface ApiKey {
+  id: string
+  /** SHA-256 of the key (32 bytes). */
+  sha256: Uint8Array
+  role: Role
+  /** Regions and `region/az` names it may reach; both null → everywhere. */
+  regions: string[] | null
+  zones: string[] | null
+  /** One limit a minute for all its requests, or null for the default reads/changes limits. */
+  perMinute: number | null
+}
+
 export interface LwsConfig {
   /** The file it came from (absolute), or '(inline)'. */
   source: string
@@ -29,6 +45,17 @@ export interface LwsConfig {
   apiKey: string
   /** True when no key was configured and one was generated for this run. */
   apiKeyGenerated: boolean
+  /** Every key the guard accepts: `default` (api_key, admin) first, then api_keys. */
+  apiKeys: ApiKey[]
+  /** PEM files HTTPS is served with (api.tls, absolute), or null for plain HTTP. */
+  tls: { cert: string; key: string } | null
+  /** Peers whose X-Forwarded-For is believed (api.trusted_proxies: IPs or CIDRs). */
+  trustedProxies: string[]
+  /** Default per-key limits a minute (api.rate_limits). */
+  readsPerMinute: number
+  changesPerMinute: number
+  /** Audit entries are kept this many days (audit.retention_days). */
+  auditRetentionDays: number
   host: string
   port: number
   allowedOrigins: string[]
@@ -87,6 +114,8 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
+export const sha256 = (s: string): Uint8Array => Uint8Array.from(createHash('sha256').update(s).digest())
+
 export function generateApiKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32))
   return Buffer.from(bytes).toString('base64url')
@@ -130,11 +159,31 @@ export function resolveConfig(raw: unknown, source: string, opts: ResolveOptions
   const taskTimeoutMs = Math.round((cfg.api?.task_timeout ?? Math.max(900, commandTimeoutMs / 1000)) * 1000)
 
   const configuredKey = env.LWS_API_KEY || (typeof cfg.api_key === 'string' ? cfg.api_key : '')
+  const listed = cfg.api_keys ?? []
+  // With api_keys and no api_key there is no `default` key: nothing is generated either.
+  const apiKey = configuredKey || (listed.length ? '' : generateApiKey())
+  const apiKeys: ApiKey[] = [
+    ...(apiKey ? [{ id: 'default', sha256: sha256(apiKey), role: 'admin' as const, regions: null, zones: null, perMinute: null }] : []),
+    ...listed.map((k) => ({
+      id: k.id,
+      sha256: k.key_sha256 ? Uint8Array.from(Buffer.from(k.key_sha256, 'hex')) : sha256(k.key!),
+      role: k.role,
+      regions: k.regions ?? null,
+      zones: k.zones ?? null,
+      perMinute: k.rate?.per_minute ?? null,
+    })),
+  ]
   return {
     source,
     raw: cfg,
-    apiKey: configuredKey || generateApiKey(),
-    apiKeyGenerated: !configuredKey,
+    apiKey,
+    apiKeyGenerated: !configuredKey && !listed.length,
+    apiKeys,
+    tls: cfg.api?.tls ? { cert: abs(cfg.api.tls.cert), key: abs(cfg.api.tls.key) } : null,
+    trustedProxies: cfg.api?.trusted_proxies ?? [],
+    readsPerMinute: cfg.api?.rate_limits?.reads_per_minute ?? 600,
+    changesPerMinute: cfg.api?.rate_limits?.changes_per_minute ?? 120,
+    auditRetentionDays: cfg.audit?.retention_days ?? 90,
     host: cfg.api?.host ?? '0.0.0.0',
     port: cfg.api?.port ?? 8080,
     allowedOrigins: cfg.api?.allowed_origins ?? [],

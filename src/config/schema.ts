@@ -38,9 +38,31 @@ export const InstanceSizeSchema = T.Object(
   open,
 )
 
+export const ROLES = ['read', 'operator', 'admin'] as const
+
+/** One API key: who it is (id, in audit and logs), what it may do (role) and where (regions, zones). */
+export const ApiKeySchema = T.Object(
+  {
+    id: T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+    /** The key itself (at least 16 characters), or better its hex SHA-256 in key_sha256 so the config does not hold it. */
+    key: T.Optional(T.String({ minLength: 16, maxLength: 512 })),
+    key_sha256: T.Optional(T.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+    role: T.Union(ROLES.map((r) => T.Literal(r))),
+    /** Regions the key may reach; with zones, the union. Neither → every region. */
+    regions: T.Optional(T.Array(T.String({ pattern: PATTERNS.zoneName }), { minItems: 1 })),
+    /** `region/az` names the key may reach. */
+    zones: T.Optional(T.Array(T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}/[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$' }), { minItems: 1 })),
+    /** One limit for all of this key's requests, instead of the default reads/changes limits. */
+    rate: T.Optional(T.Object({ per_minute: T.Integer({ minimum: 1, maximum: 1_000_000 }) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+)
+
 export const ConfigSchema = T.Object(
   {
     api_key: T.Optional(T.Union([T.String(), T.Null()])),
+    /** Keys with roles and scopes (access control); api_key / LWS_API_KEY stays an admin key with id `default`. */
+    api_keys: T.Optional(T.Array(ApiKeySchema)),
     api: T.Optional(
       T.Object(
         {
@@ -63,6 +85,17 @@ export const ConfigSchema = T.Object(
           max_json_depth: T.Optional(T.Integer({ minimum: 2, maximum: 256 })),
           /** Seconds a stopping LWS (SIGTERM) waits for running operations (default 30). */
           shutdown_grace: T.Optional(T.Number({ minimum: 0, maximum: 3600 })),
+          /** Serve HTTPS with this PEM certificate (chain) and key. */
+          tls: T.Optional(T.Object({ cert: T.String({ minLength: 1 }), key: T.String({ minLength: 1 }) }, { additionalProperties: false })),
+          /** Proxy addresses (IPs or CIDRs) whose X-Forwarded-For is believed; the client address is otherwise the peer's. */
+          trusted_proxies: T.Optional(T.Array(T.String({ minLength: 1, maxLength: 64 }))),
+          /** Default per-key limits, for keys without `rate` (600 reads and 120 changes a minute). */
+          rate_limits: T.Optional(
+            T.Object(
+              { reads_per_minute: T.Optional(T.Integer({ minimum: 1, maximum: 1_000_000 })), changes_per_minute: T.Optional(T.Integer({ minimum: 1, maximum: 1_000_000 })) },
+              { additionalProperties: false },
+            ),
+          ),
         },
         open,
       ),
@@ -81,6 +114,15 @@ export const ConfigSchema = T.Object(
     plugins_dir: T.Optional(T.String({ minLength: 1 })),
     /** Folder of the state database (operations, logs, idempotency keys, events); default ./.lws-state next to the config. */
     state_dir: T.Optional(T.String({ minLength: 1 })),
+    audit: T.Optional(
+      T.Object(
+        {
+          /** Days audit entries are kept (default 90). */
+          retention_days: T.Optional(T.Number({ minimum: 1, maximum: 36500 })),
+        },
+        open,
+      ),
+    ),
     operations: T.Optional(
       T.Object(
         {

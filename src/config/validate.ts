@@ -79,6 +79,27 @@ export function semanticProblems(raw: RawConfig, baseDir: string): string[] {
   out.push(...defaultPlacementProblems(raw))
   const key = raw.api_key
   if (typeof key === 'string' && key !== '' && key.length < 8) out.push('api_key: must be at least 8 characters')
+  out.push(...apiKeyProblems(raw))
+  return out
+}
+
+/** Each key names exactly one of key / key_sha256, ids are unique, and scopes name configured places. */
+function apiKeyProblems(raw: RawConfig): string[] {
+  const out: string[] = []
+  const seen = new Set<string>()
+  const regions = raw.regions ?? {}
+  ;(raw.api_keys ?? []).forEach((k, i) => {
+    const at = `api_keys.${i}`
+    if ((k.key === undefined) === (k.key_sha256 === undefined)) out.push(`${at}: needs exactly one of key and key_sha256`)
+    if (seen.has(k.id)) out.push(`${at}.id: '${k.id}' is used by another key`)
+    seen.add(k.id)
+    if (k.id === 'default' && typeof raw.api_key === 'string' && raw.api_key !== '') out.push(`${at}.id: 'default' is the id of api_key`)
+    for (const r of k.regions ?? []) if (!Object.hasOwn(regions, r)) out.push(`${at}.regions: unknown region '${r}'`)
+    for (const z of k.zones ?? []) {
+      const [r, az] = z.split('/') as [string, string]
+      if (!Object.hasOwn(regions[r]?.availability_zones ?? {}, az)) out.push(`${at}.zones: unknown availability zone '${z}'`)
+    }
+  })
   return out
 }
 

@@ -42,6 +42,9 @@ const CODES = [
   'MALFORMED_HOST',
   'MALFORMED_URL',
   'AUTH_RATE_LIMITED',
+  // Access control (src/access/).
+  'FORBIDDEN_ROLE',
+  'FORBIDDEN_SCOPE',
   // Regions and availability zones (src/hosts/registry.ts).
   'ZONE_NOT_FOUND',
   'ZONE_AMBIGUOUS',
@@ -49,6 +52,7 @@ const CODES = [
   'HOST_UNREACHABLE',
   'HOST_AUTH_FAILED',
   'HOST_KEY_MISMATCH',
+  'HOST_KEY_CHANGED',
   'HOST_TIMEOUT',
   'HOST_TASK_LOST',
   // What the Proxmox layer makes of a failed PVE command (src/proxmox/errors.ts).
@@ -165,6 +169,13 @@ export class BadRequestError extends LwsError {
 export class UnauthorizedError extends LwsError {
   constructor(details = 'missing or invalid X-API-Key header') {
     super(401, 'Unauthorized', details)
+  }
+}
+
+/** The key is valid but may not do this: its role is too low (FORBIDDEN_ROLE) or the place is outside its scope (FORBIDDEN_SCOPE). */
+export class ForbiddenError extends LwsError {
+  constructor(details: string, code: ErrorCode = 'FORBIDDEN') {
+    super(403, 'Forbidden', details, 1, code)
   }
 }
 
@@ -304,6 +315,17 @@ export class HostAuthError extends HostUnreachableError {
 export class HostKeyMismatchError extends HostUnreachableError {
   constructor(az: string, reason: string) {
     super(az, reason, 'HOST_KEY_MISMATCH', 'Host key mismatch')
+  }
+}
+
+/**
+ * The host offered a key other than the one first seen (trust on first use,
+ * state_dir/known_hosts): nothing was sent; an admin accepts the new key
+ * with POST /api/v1/px/hosts/trust.
+ */
+export class HostKeyChangedError extends HostUnreachableError {
+  constructor(az: string, reason: string) {
+    super(az, reason, 'HOST_KEY_CHANGED', 'Host key changed')
   }
 }
 
